@@ -1,0 +1,61 @@
+/** Shared helpers for the benchmarks: timing child commands and in-process work, reporting ratios. */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Scratch directory for benchmark data; tmpfs so every tool reads from the same fast filesystem. */
+export const BENCH_DIR = join('/dev/shm', `ocikit-bench-${process.pid}`);
+mkdirSync(BENCH_DIR, { recursive: true });
+
+/** Runs a shell command and returns its wall time in seconds; throws if it fails. */
+export function timeShell(command: string, env: NodeJS.ProcessEnv = process.env): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync('bash', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0) throw new Error(`benchmark command failed: ${command}\n${result.stderr}`);
+  return seconds;
+}
+
+/** Times an async function, returning seconds. */
+export async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** Best (minimum) of `runs` timings: the least noisy estimate on a shared machine. */
+export async function best(runs: number, fn: () => Promise<number> | number): Promise<number> {
+  let min = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) min = Math.min(min, await fn());
+  return min;
+}
+
+/** One row of the report. */
+export interface Row {
+  operation: string;
+  ocikit: number;
+  peer: string;
+  peerTime: number;
+  target: string;
+}
+
+/** Prints rows as a table of seconds and ratios (ocikit time / peer time). */
+export function report(rows: Row[]): void {
+  console.log(
+    '\noperation'.padEnd(46) +
+      'ocikit s'.padStart(10) +
+      '  peer'.padEnd(28) +
+      'peer s'.padStart(9) +
+      '  ratio  target',
+  );
+  for (const r of rows) {
+    const ratio = r.ocikit / r.peerTime;
+    console.log(
+      r.operation.padEnd(45) +
+        r.ocikit.toFixed(3).padStart(10) +
+        `  ${r.peer}`.padEnd(28) +
+        r.peerTime.toFixed(3).padStart(9) +
+        `  ${ratio.toFixed(2)}x  ${r.target}`,
+    );
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * `npm run bench`: every benchmark, peers side by side in one run, on the same filesystem (tmpfs),
+ * reported as ratios of ocikit's time to the peer's. Pass names to run a subset: `npm run bench -- digest`.
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchCompress } from './compress.ts';
+import { benchDigest } from './digest.ts';
+import { benchLayer } from './layer.ts';
+import { BENCH_DIR, type Row, report } from './lib.ts';
+import { benchMemory, type MemoryRow, reportMemory } from './memory.ts';
+import { benchRegistry } from './registry.ts';
+import { benchUnpack } from './unpack.ts';
+
+const SUITES: Record<string, () => Promise<Row[]>> = {
+  digest: benchDigest,
+  compress: benchCompress,
+  layer: benchLayer,
+  unpack: benchUnpack,
+  registry: benchRegistry,
+};
+
+// The CLI runs from dist/ when it is up to date: build it so every timing is of compiled code.
+execFileSync(
+  process.execPath,
+  [
+    join(import.meta.dirname, '../node_modules/typescript/bin/tsc'),
+    '-p',
+    join(import.meta.dirname, '../tsconfig.build.json'),
+  ],
+  {
+    stdio: 'inherit',
+  },
+);
+
+const wanted = process.argv.slice(2);
+const selected = (name: string): boolean => wanted.length === 0 || wanted.includes(name);
+const rows: Row[] = [];
+let memory: MemoryRow[] = [];
+try {
+  for (const [name, suite] of Object.entries(SUITES)) {
+    if (!selected(name)) continue;
+    console.error(`bench: ${name}...`);
+    rows.push(...(await suite()));
+  }
+  if (selected('memory')) {
+    console.error('bench: memory...');
+    memory = benchMemory();
+  }
+  report(rows);
+  if (memory.length > 0) reportMemory(memory);
+} finally {
+  rmSync(BENCH_DIR, { recursive: true, force: true });
+}

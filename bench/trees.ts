@@ -1,0 +1,53 @@
+/** Deterministic file trees for the benchmarks: many small files, text-like and compressible. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A small deterministic PRNG (mulberry32), so every run builds the same tree. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS =
+  'lorem ipsum dolor sit amet container image layer digest manifest index config rootfs tar gzip zstd registry blob'.split(
+    ' ',
+  );
+
+function textBlock(random: () => number, bytes: number): Buffer {
+  const parts: string[] = [];
+  let size = 0;
+  while (size < bytes) {
+    const word = WORDS[Math.floor(random() * WORDS.length)] as string;
+    const token = random() < 0.1 ? `${word}${Math.floor(random() * 1e6)}\n` : `${word} `;
+    parts.push(token);
+    size += token.length;
+  }
+  return Buffer.from(parts.join('').slice(0, bytes));
+}
+
+/** Writes `files` files (sizes spread up to `maxSize`) in nested directories under `root`. */
+export async function writeTree(
+  root: string,
+  options: { seed: number; files: number; maxSize: number; binaryShare?: number },
+): Promise<number> {
+  const random = prng(options.seed);
+  let total = 0;
+  for (let i = 0; i < options.files; i++) {
+    const dir = join(root, `d${i % 37}`, `e${i % 11}`);
+    await mkdir(dir, { recursive: true });
+    const size = Math.floor(random() ** 3 * options.maxSize) + 1;
+    const binary = random() < (options.binaryShare ?? 0.1);
+    const data = binary
+      ? Buffer.from(Array.from({ length: size }, () => Math.floor(random() * 256)))
+      : textBlock(random, size);
+    await writeFile(join(dir, `f${i}.txt`), data);
+    total += size;
+  }
+  return total;
+}

@@ -1,0 +1,47 @@
+/** `ocikit append IMAGE DIR... -t DST`: each directory becomes one layer on top of the image. */
+import { Command, Option } from '@commander-js/extra-typings';
+import { copyImage } from '../../copy/index.ts';
+import { openImage } from '../../image/image.ts';
+import { appendLayers, layerFromDirectory, type SpooledAppendedLayer } from '../../mutate/index.ts';
+import { DOCKER } from '../../spec/index.ts';
+import { printWritten, withSink, withSource } from '../context.ts';
+
+/** Registers `append`. */
+export function appendCommand() {
+  return new Command('append')
+    .description('add one layer per directory on top of an image and write the result')
+    .argument('<image>', 'base image name')
+    .argument('<dirs...>', 'directories, each becomes one layer')
+    .requiredOption('-t, --tag <destination>', 'where to write the new image')
+    .option('--platform <os/arch[/variant]>', 'the image to pick from an index')
+    .addOption(
+      new Option('--compression <kind>', 'layer compression')
+        .choices(['gzip', 'zstd', 'none'] as const)
+        .default('gzip' as const),
+    )
+    .option('--timestamp <seconds>', 'clamp file times to this Unix time (default: SOURCE_DATE_EPOCH)')
+    .action(async (name, dirs, options, command) =>
+      withSource(name, command, async (source) => {
+        const base = await openImage(source, { platform: options.platform });
+        const docker = base.document.mediaType === DOCKER.manifest;
+        const timestamp = options.timestamp === undefined ? undefined : Number(options.timestamp);
+        const layers: SpooledAppendedLayer[] = [];
+        try {
+          for (const dir of dirs)
+            layers.push(
+              await layerFromDirectory(dir, { compression: options.compression, docker, timestamp }),
+            );
+          const created =
+            timestamp === undefined
+              ? undefined
+              : new Date(timestamp * 1000).toISOString().replace('.000Z', 'Z');
+          const image = await appendLayers(base, layers, { created });
+          await withSink(options.tag, command, async (sink) =>
+            printWritten(options.tag, (await copyImage(image.source, sink)).digest),
+          );
+        } finally {
+          await Promise.all(layers.map((l) => l.dispose()));
+        }
+      }),
+    );
+}

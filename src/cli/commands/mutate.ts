@@ -1,0 +1,84 @@
+/** `ocikit mutate IMAGE -t DST [--entrypoint ...] [--cmd ...] [--env K=V] ...`: change config and annotations. */
+import { Command } from '@commander-js/extra-typings';
+import { copyImage } from '../../copy/index.ts';
+import { openImage } from '../../image/image.ts';
+import { type ConfigChanges, mutateAnnotations, mutateConfig, mutatePlatform } from '../../mutate/index.ts';
+import { parsePlatform } from '../../platform/index.ts';
+import { printWritten, withSink, withSource } from '../context.ts';
+import { UsageError } from '../run.ts';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Parses `--entrypoint`/`--cmd`: a JSON array of strings, '' to clear, or one plain string. */
+export function parseArgv(value: string, flag: string): string[] | null {
+  if (value === '') return null;
+  if (!value.trimStart().startsWith('[')) return [value];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new UsageError(`${flag} must be a JSON array of strings or a plain string`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string')) {
+    throw new UsageError(`${flag} must be a JSON array of strings`);
+  }
+  return parsed;
+}
+
+function keyValues(entries: string[] | undefined, flag: string): Record<string, string> | undefined {
+  if (!entries) return undefined;
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got ${JSON.stringify(entry)}`);
+    out[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return out;
+}
+
+/** Registers `mutate`. */
+export function mutateCommand() {
+  return new Command('mutate')
+    .description('change the config or annotations of an image and write the result')
+    .argument('<image>', 'image name')
+    .requiredOption('-t, --tag <destination>', 'where to write the new image')
+    .option('--platform <os/arch[/variant]>', 'the image to pick from an index')
+    .option('--entrypoint <argv>', 'entrypoint: a JSON array, or one string; "" clears it')
+    .option('--cmd <argv>', 'cmd: a JSON array, or one string; "" clears it')
+    .option('--env <KEY=VALUE>', 'set an environment variable (repeatable)', collect)
+    .option('--label <KEY=VALUE>', 'set a label (repeatable)', collect)
+    .option('--workdir <dir>', 'working directory')
+    .option('--user <user>', 'user, uid, user:group or uid:gid')
+    .option('--expose <port>', 'expose a port, e.g. 8080 or 53/udp (repeatable)', collect)
+    .option('--volume <path>', 'declare a volume (repeatable)', collect)
+    .option('--stop-signal <signal>', 'stop signal, e.g. SIGTERM')
+    .option('--annotation <KEY=VALUE>', 'set a manifest annotation (repeatable)', collect)
+    .option('--set-platform <os/arch[/variant]>', 'change the platform the config declares')
+    .action(async (name, options, command) =>
+      withSource(name, command, async (source) => {
+        let image = await openImage(source, { platform: options.platform });
+        const changes: ConfigChanges = {};
+        if (options.entrypoint !== undefined)
+          changes.entrypoint = parseArgv(options.entrypoint, '--entrypoint');
+        if (options.cmd !== undefined) changes.cmd = parseArgv(options.cmd, '--cmd');
+        if (options.env) {
+          keyValues(options.env, '--env');
+          changes.env = options.env;
+        }
+        const labels = keyValues(options.label, '--label');
+        if (labels) changes.labels = labels;
+        if (options.workdir !== undefined) changes.workdir = options.workdir;
+        if (options.user !== undefined) changes.user = options.user;
+        if (options.expose) changes.exposedPorts = options.expose;
+        if (options.volume) changes.volumes = options.volume;
+        if (options.stopSignal !== undefined) changes.stopSignal = options.stopSignal;
+        if (Object.keys(changes).length > 0) image = await mutateConfig(image, changes);
+        if (options.setPlatform) image = await mutatePlatform(image, parsePlatform(options.setPlatform));
+        const annotations = keyValues(options.annotation, '--annotation');
+        if (annotations) image = await mutateAnnotations(image, annotations);
+        await withSink(options.tag, command, async (sink) =>
+          printWritten(options.tag, (await copyImage(image.source, sink)).digest),
+        );
+      }),
+    );
+}

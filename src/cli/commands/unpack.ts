@@ -1,0 +1,25 @@
+/** `ocikit unpack IMAGE BUNDLE [--platform P] [--rootless]`: a rootfs and config.json that runc runs. */
+import { Command } from '@commander-js/extra-typings';
+import { unpackBundle } from '../../bundle/index.ts';
+import { openImage } from '../../image/image.ts';
+import { withSource } from '../context.ts';
+import { log } from '../output.ts';
+
+/** Registers `unpack`. */
+export function unpackCommand() {
+  return new Command('unpack')
+    .description('unpack an image into an OCI runtime bundle (rootfs/ and config.json)')
+    .argument('<image>', 'image name')
+    .argument('<bundle>', 'bundle directory (created; must be empty)')
+    .option('--platform <os/arch[/variant]>', 'the image to pick from an index')
+    .option('--rootless', 'unpack without privileges; ownership is recorded, not applied')
+    .action(async (name, bundle, options, command) =>
+      withSource(name, command, async (source) => {
+        const image = await openImage(source, { platform: options.platform });
+        await unpackBundle(image, bundle, {
+          rootless: options.rootless === true,
+          onLayer: (i, n) => log(`applied layer ${i}/${n}`),
+        });
+      }),
+    );
+}

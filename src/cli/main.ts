@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+/** The `ocikit` command line: one file per command under ./commands, each a thin layer over the library. */
+import { buildProgram } from './program.ts';
+import { runCli } from './run.ts';
+
+process.exitCode = await runCli(await buildProgram(process.argv), process.argv);

@@ -1,0 +1,272 @@
+/**
+ * The copy engine (DESIGN.md §1.6): walks the index/manifest DAG of a source and writes it to a
+ * sink — blobs the sink has are skipped, cross-repository mounts are tried, blob transfers run
+ * with bounded parallelism, and manifests are written last, children before parents. Nothing is
+ * re-serialised unless a conversion was asked for, so digests are preserved.
+ */
+import type { Digest } from '../digest/index.ts';
+import { ErrorCode, isOciError, OciError } from '../errors/index.ts';
+import type { BlobProgress, ImageSink, ImageSource, OperationOptions } from '../image/types.ts';
+import { selectManifest } from '../platform/index.ts';
+import {
+  type Descriptor,
+  DOCKER,
+  type ImageIndex,
+  isNondistributable,
+  OCI,
+  type Platform,
+  parseIndex,
+  parseManifest,
+  serializeJson,
+  type TopDocument,
+} from '../spec/index.ts';
+import {
+  type Compression,
+  convertManifest,
+  declaredCompression,
+  formatOf,
+  type ImageFormat,
+  layerMediaType,
+} from './convert.ts';
+import { limiter } from './limit.ts';
+import { spoolRecompressed } from './recompress.ts';
+
+/** How deep indexes may nest in a copy (the same bound platform selection uses). */
+const MAX_INDEX_DEPTH = 8;
+
+/** What a copy should do beyond a byte-for-byte transfer. */
+export interface CopyOptions extends OperationOptions {
+  /** For an index source: copy only the image for this platform (default: the host's). */
+  platform?: Platform | string;
+  /** For an index source: copy the whole index, every child first. */
+  allPlatforms?: boolean;
+  /** Convert manifests and media types to this format. */
+  format?: ImageFormat;
+  /** Re-compress every layer to this compression. */
+  compression?: Compression;
+  /** Blob transfers in flight at once (default 4). */
+  jobs?: number;
+  /** Called for every blob event. */
+  onProgress?: (event: BlobProgress) => void;
+}
+
+/** What a copy wrote. */
+export interface CopyResult {
+  /** The sink's name for what it wrote, e.g. `oci:./dir@sha256:...` or `host/repo@sha256:...`. */
+  reference: string;
+  digest: Digest;
+  document: TopDocument;
+}
+
+/** Copies the image or index a source names into a sink, converting only what the options ask. */
+export async function copyImage(
+  source: ImageSource,
+  sink: ImageSink,
+  options: CopyOptions = {},
+): Promise<CopyResult> {
+  const engine = new CopyEngine(source, sink, options);
+  const top = await source.resolve({ signal: options.signal });
+  const document = await source.manifest(top, { signal: options.signal });
+  let written: TopDocument;
+  if (document.kind === 'index' && !options.allPlatforms) {
+    const chosen = await selectManifest(
+      document.value,
+      options.platform as Platform | undefined,
+      async (d: Descriptor) => {
+        const nested = await source.manifest(d, { signal: options.signal });
+        if (nested.kind !== 'index')
+          throw new OciError(ErrorCode.INVALID_DOCUMENT, `${d.digest} is not an index`);
+        return nested.value;
+      },
+    );
+    written = await engine.copyDocument(await source.manifest(chosen, { signal: options.signal }));
+  } else {
+    written = await engine.copyDocument(document);
+  }
+  const committed = await sink.commit(written, { signal: options.signal });
+  return { reference: committed.reference, digest: committed.digest, document: written };
+}
+
+class CopyEngine {
+  private readonly source: ImageSource;
+  private readonly sink: ImageSink;
+  private readonly options: CopyOptions;
+  private readonly run: <T>(task: () => Promise<T>) => Promise<T>;
+  private readonly blobs = new Map<string, Promise<void>>();
+  private readonly copies = new Map<string, Promise<TopDocument>>();
+
+  constructor(source: ImageSource, sink: ImageSink, options: CopyOptions) {
+    this.source = source;
+    this.sink = sink;
+    this.options = options;
+    this.run = limiter(options.jobs ?? 4);
+  }
+
+  /** Copies a manifest or index (children first) and returns the document as written. */
+  async copyDocument(document: TopDocument, depth = 0): Promise<TopDocument> {
+    const written =
+      document.kind === 'index' ? await this.copyIndex(document, depth) : await this.copyManifest(document);
+    await this.sink.putManifest(written, { signal: this.options.signal });
+    return written;
+  }
+
+  /**
+   * Fetches and copies the document a descriptor names, once per copy however many indexes list
+   * it: a fan-out graph of indexes costs one read per document, not one per path.
+   */
+  private copyChild(descriptor: Descriptor, depth: number): Promise<TopDocument> {
+    let pending = this.copies.get(descriptor.digest);
+    if (pending === undefined) {
+      pending = (async () => {
+        const child = await this.run(() => this.source.manifest(descriptor, { signal: this.options.signal }));
+        return this.copyDocument(child, depth);
+      })();
+      this.copies.set(descriptor.digest, pending);
+    }
+    return pending;
+  }
+
+  private async copyIndex(document: TopDocument & { kind: 'index' }, depth: number): Promise<TopDocument> {
+    if (depth >= MAX_INDEX_DEPTH) {
+      throw new OciError(
+        ErrorCode.INVALID_DOCUMENT,
+        `indexes nest deeper than ${MAX_INDEX_DEPTH} levels at ${document.digest}`,
+      );
+    }
+    const index = document.value;
+    const children = await Promise.all(
+      index.manifests.map(async (descriptor) => ({
+        descriptor,
+        written: await this.copyChild(descriptor, depth + 1),
+      })),
+    );
+    const changed = children.some((c) => c.written.digest !== c.descriptor.digest);
+    const targetFormat = this.options.format;
+    const formatChanges =
+      targetFormat !== undefined &&
+      (targetFormat === 'docker') !== (document.mediaType === DOCKER.manifestList);
+    if (!changed && !formatChanges) return document;
+    const manifests = children.map(({ descriptor, written }) => ({
+      ...descriptor,
+      mediaType: written.mediaType,
+      digest: written.digest,
+      size: written.bytes.byteLength,
+    }));
+    const format = targetFormat ?? (document.mediaType === DOCKER.manifestList ? 'docker' : 'oci');
+    const converted: ImageIndex =
+      format === 'docker'
+        ? {
+            schemaVersion: 2,
+            mediaType: DOCKER.manifestList,
+            manifests: manifests.map(({ mediaType, digest, size, platform }) => ({
+              mediaType,
+              digest,
+              size,
+              platform: platform ?? { architecture: 'unknown', os: 'unknown' },
+            })),
+          }
+        : { ...index, mediaType: OCI.index, manifests };
+    return parseIndex(serializeJson(converted));
+  }
+
+  private async copyManifest(document: TopDocument & { kind: 'manifest' }): Promise<TopDocument> {
+    const manifest = document.value;
+    const format = this.options.format ?? formatOf(manifest);
+    const compression = this.options.compression;
+    const needsConversion =
+      format !== formatOf(manifest) ||
+      (compression !== undefined && manifest.layers.some((l) => this.recompresses(l, compression)));
+    const config = this.copyBlob(manifest.config);
+    if (!needsConversion) {
+      await Promise.all([config, ...manifest.layers.map((l) => this.copyLayerAsIs(l))]);
+      return document;
+    }
+    const layers = await Promise.all(manifest.layers.map((l) => this.convertLayer(l, format, compression)));
+    await config;
+    return parseManifest(serializeJson(convertManifest(manifest, format, layers)));
+  }
+
+  private recompresses(layer: Descriptor, compression: Compression): boolean {
+    const declared = declaredCompression(layer);
+    return declared !== undefined && declared !== compression;
+  }
+
+  private async copyLayerAsIs(layer: Descriptor): Promise<void> {
+    try {
+      await this.copyBlob(layer);
+    } catch (err) {
+      // Non-distributable layers (with urls) may legitimately be absent from the source (layer.md).
+      if (isNondistributable(layer.mediaType) && layer.urls?.length && isOciError(err, ErrorCode.NOT_FOUND))
+        return;
+      throw err;
+    }
+  }
+
+  private async convertLayer(
+    layer: Descriptor,
+    format: ImageFormat,
+    wanted?: Compression,
+  ): Promise<Descriptor> {
+    const declared = declaredCompression(layer);
+    if (declared === undefined) {
+      await this.copyLayerAsIs(layer);
+      return layer;
+    }
+    const compression = wanted ?? declared;
+    const mediaType = layerMediaType(format, compression, isNondistributable(layer.mediaType));
+    if (compression === declared) {
+      await this.copyLayerAsIs(layer);
+      return { ...layer, mediaType };
+    }
+    return this.run(async () => {
+      const input = await this.source.blob(layer, { signal: this.options.signal });
+      const spooled = await spoolRecompressed(input, compression, mediaType, this.options.signal);
+      try {
+        const descriptor = { ...layer, ...spooled.descriptor };
+        if (!(await this.sink.hasBlob(descriptor, { signal: this.options.signal }))) {
+          await this.sink.putBlob(descriptor, spooled.open(), {
+            signal: this.options.signal,
+            onProgress: this.options.onProgress,
+          });
+        }
+        return descriptor;
+      } finally {
+        await spooled.dispose();
+      }
+    });
+  }
+
+  /** Transfers one blob once per copy, however many manifests share it. */
+  private copyBlob(descriptor: Descriptor): Promise<void> {
+    let pending = this.blobs.get(descriptor.digest);
+    if (pending === undefined) {
+      pending = this.run(() => this.transfer(descriptor));
+      this.blobs.set(descriptor.digest, pending);
+    }
+    return pending;
+  }
+
+  private async transfer(descriptor: Descriptor): Promise<void> {
+    const { signal, onProgress } = this.options;
+    const event = (state: BlobProgress['state'], done: number): void =>
+      onProgress?.({
+        digest: descriptor.digest,
+        mediaType: descriptor.mediaType,
+        total: descriptor.size,
+        done,
+        state,
+      });
+    if (await this.sink.hasBlob(descriptor, { signal })) {
+      event('skipped', descriptor.size);
+      return;
+    }
+    if (this.sink.mountBlob && (await this.sink.mountBlob(descriptor, this.source, { signal }))) {
+      event('mounted', descriptor.size);
+      return;
+    }
+    event('started', 0);
+    const content = await this.source.blob(descriptor, { signal });
+    await this.sink.putBlob(descriptor, content, { signal, onProgress });
+    event('done', descriptor.size);
+  }
+}

@@ -1,0 +1,6 @@
+/** Pure mutations of images, and views of their flattened filesystems. */
+export * from './diff.ts';
+export * from './flatten.ts';
+export * from './layer-from-directory.ts';
+export * from './mutate.ts';
+export * from './overlay-source.ts';

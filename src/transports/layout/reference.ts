@@ -1,0 +1,70 @@
+/**
+ * `oci:` references: `oci:DIR`, `oci:DIR:REF` and `oci:DIR@DIGEST`.
+ *
+ * DIR may itself contain `:` and `@`, so the split is made from the end:
+ * 1. If the text after the last `@` starts with a registered algorithm (`sha256:`, `sha512:`,
+ *    `blake3:`), it is a digest: it must pass the digest grammar (INVALID_DIGEST otherwise, so
+ *    `DIR@sha256:../../x` is refused, not read as a folder name).
+ * 2. Otherwise, if the text after the last `:` is a valid ref name component (a tag: no `/`, and
+ *    so no path separator after it), it is the ref name and DIR is everything before that `:`.
+ * 3. Otherwise the whole text is DIR.
+ * So `oci:/data/a:b:v1` is DIR `/data/a:b` tagged `v1`, and `oci:/mnt/c:x/layout` is just a DIR.
+ */
+import { type Digest, parseSupportedDigest } from '../../digest/index.ts';
+import { ErrorCode, OciError } from '../../errors/index.ts';
+import { isRefNameComponent } from '../../store/index.ts';
+
+/** The transport's name, as written before the first `:`. */
+export const LAYOUT_TRANSPORT = 'oci';
+
+/** A parsed `oci:` reference. */
+export interface LayoutReference {
+  /** The layout directory, as given. */
+  dir: string;
+  /** The ref name (tag) of an index.json entry, if one was given. */
+  tag?: string;
+  /** The digest of a manifest or index, if one was given. */
+  digest?: Digest;
+}
+
+const DIGEST_START = /^(?:sha256|sha512|blake3):/;
+
+/** Parses `oci:DIR[:TAG]` or `oci:DIR@DIGEST` (the `oci:` prefix is optional); INVALID_REFERENCE when malformed. */
+export function parseLayoutReference(text: string): LayoutReference {
+  const body = text.startsWith(`${LAYOUT_TRANSPORT}:`) ? text.slice(LAYOUT_TRANSPORT.length + 1) : text;
+  const at = body.lastIndexOf('@');
+  if (at !== -1 && DIGEST_START.test(body.slice(at + 1))) {
+    const digest = parseSupportedDigest(body.slice(at + 1)).digest;
+    return { dir: checkDir(text, body.slice(0, at)), digest };
+  }
+  const colon = body.lastIndexOf(':');
+  if (colon !== -1) {
+    const tag = body.slice(colon + 1);
+    if (isRefNameComponent(tag)) return { dir: checkDir(text, body.slice(0, colon)), tag };
+    if (tag === '') throw invalid(text, 'the tag after ":" is empty');
+  }
+  return { dir: checkDir(text, body) };
+}
+
+/** Formats a reference back to `oci:DIR[:TAG|@DIGEST]`. */
+export function formatLayoutReference(ref: LayoutReference): string {
+  if (ref.digest !== undefined) return `${LAYOUT_TRANSPORT}:${ref.dir}@${ref.digest}`;
+  if (ref.tag !== undefined) return `${LAYOUT_TRANSPORT}:${ref.dir}:${ref.tag}`;
+  return `${LAYOUT_TRANSPORT}:${ref.dir}`;
+}
+
+function checkDir(text: string, dir: string): string {
+  if (dir === '') throw invalid(text, 'the layout directory is empty');
+  if (dir.includes('\0')) throw invalid(text, 'the layout directory contains a NUL byte');
+  return dir;
+}
+
+function invalid(text: string, reason: string): OciError {
+  return new OciError(
+    ErrorCode.INVALID_REFERENCE,
+    `invalid oci: reference ${JSON.stringify(text.slice(0, 200))}: ${reason}`,
+    {
+      data: { reference: text.slice(0, 200), reason },
+    },
+  );
+}

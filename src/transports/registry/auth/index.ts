@@ -1,0 +1,27 @@
+/**
+ * Registry authentication (spec-checklist §4.12, §10.24): WWW-Authenticate parsing, anonymous,
+ * Basic and Bearer-token flows with a token cache, Docker `config.json` credentials and
+ * credential helpers, and verified login / logout.
+ */
+export {
+  type Authenticator,
+  type AuthenticatorOptions,
+  basicAuthorization,
+  createAuthenticator,
+} from './authenticator.ts';
+export { type Challenge, formatChallenges, parseWwwAuthenticate, quoteString } from './challenge.ts';
+export { helperErase, helperGet, helperStore } from './credential-helper.ts';
+export {
+  type Credential,
+  type CredentialStore,
+  credentialFrom,
+  IDENTITY_TOKEN_USER,
+  memoryCredentialStore,
+} from './credentials.ts';
+export { type DockerConfig, dockerConfigPath, readDockerConfig, writeDockerConfig } from './docker-config.ts';
+export { createDockerCredentialStore, type DockerCredentialStoreOptions } from './docker-credential-store.ts';
+export { type LoginOptions, type LogoutOptions, login, loginHost, logout, verifyLogin } from './login.ts';
+export { type InsecureHosts, isLoopbackHost } from './realm.ts';
+export { type AuthScope, canonicalScopes, formatScope, parseScope, type ResourceScope } from './scope.ts';
+export { credentialKey, DOCKER_HUB_KEY, hostOfKey } from './server-key.ts';
+export { createTokenFetcher, type TokenFetcher, type TokenRequest, type TokenResult } from './token.ts';

@@ -1,0 +1,245 @@
+/**
+ * The HTTP core of the registry client: one undici Agent, authorization through an
+ * {@link Authenticator}, manual redirects that never carry `Authorization` to another origin
+ * (distribution-spec "Redirects", spec-checklist §10.24), bounded retries, and typed errors.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { ErrorCode, OciError } from '../../errors/index.ts';
+import { type Authenticator, type AuthScope, anonymousAuthenticator } from './auth-contract.ts';
+import { isNetworkFailure, networkError, registryError } from './errors.ts';
+import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy, waitOrAbort } from './retry.ts';
+import { resolveLocation, sameOrigin } from './url.ts';
+
+/** HTTP methods the distribution API uses. */
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * A request body: bytes and stream factories can be sent again (so the request may be retried);
+ * a bare stream can be sent once.
+ */
+export type RequestBody = Uint8Array | (() => Readable) | Readable;
+
+/** One request to the registry. */
+export interface HttpRequest {
+  method: HttpMethod;
+  url: URL;
+  scopes: AuthScope[];
+  /** Statuses that count as success; anything else becomes an OciError. */
+  expect: readonly number[];
+  headers?: Record<string, string>;
+  body?: RequestBody;
+  signal?: AbortSignal | undefined;
+  /** Whether failures may be retried (default true; never when the body cannot be replayed). */
+  retry?: boolean;
+}
+
+/** A successful response; the caller must consume or dump `body`. */
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Dispatcher.ResponseData['body'];
+  /** The URL that finally answered (after redirects). */
+  url: URL;
+}
+
+/** Options of the HTTP core. */
+export interface HttpOptions {
+  authenticator?: Authenticator;
+  /** An undici dispatcher to use instead of the client's own Agent (not closed by the client). */
+  dispatcher?: Dispatcher;
+  retry?: Partial<RetryPolicy>;
+  /** Time allowed for response headers (default 60 s) and between body bytes (default 120 s). */
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** Most redirects followed per request (default 5). */
+  maxRedirects?: number;
+  userAgent?: string;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/** The first value of a header that may repeat. */
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first.trim() === '' ? undefined : first.trim();
+}
+
+/** Reads a response body as text, keeping at most `limit` bytes. */
+export async function readText(body: Readable, limit = ERROR_BODY_LIMIT): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (total < limit) chunks.push(chunk.subarray(0, limit - total));
+      total += chunk.byteLength;
+    }
+  } catch {
+    // An error body that breaks off is still worth what arrived.
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Discards a response body so its connection can be reused. */
+export async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
+  try {
+    await body.dump({ limit: 256 * 1024 });
+  } catch {
+    // Nothing to do: the connection is simply not reused.
+  }
+}
+
+/** Sends requests to one registry origin with auth, redirects, retries and typed errors. */
+export class RegistryHttp {
+  /** The registry's base URL, e.g. `https://host:port`. */
+  readonly base: URL;
+  /** The host[:port] the authenticator knows the registry by. */
+  readonly host: string;
+  private readonly authenticator: Authenticator;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private closed = false;
+  private readonly policy: RetryPolicy;
+  private readonly maxRedirects: number;
+  private readonly userAgent: string;
+
+  constructor(base: URL, host: string, options: HttpOptions = {}) {
+    this.base = base;
+    this.host = host;
+    this.authenticator = options.authenticator ?? anonymousAuthenticator;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? ownDispatcher(options);
+    this.policy = { ...DEFAULT_RETRY, ...options.retry };
+    this.maxRedirects = options.maxRedirects ?? 5;
+    this.userAgent = options.userAgent ?? 'ocikit';
+  }
+
+  /** The retry policy in force. */
+  get retryPolicy(): RetryPolicy {
+    return this.policy;
+  }
+
+  /** Sends `req`, retrying what may be retried; resolves with a response whose status is in `expect`. */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const replayable = !(
+      req.body !== undefined &&
+      typeof req.body !== 'function' &&
+      !(req.body instanceof Uint8Array)
+    );
+    const mayRetry = req.retry !== false && replayable;
+    let challenged = false;
+    for (let attempt = 1; ; attempt++) {
+      if (req.signal?.aborted) throw networkError(req.signal.reason, req.method, req.url, req.signal);
+      let failure: OciError;
+      let retryAfter: number | undefined;
+      try {
+        const authorization = await this.authenticator.authorize(this.host, req.scopes, req.signal);
+        const res = await this.sendFollowingRedirects(req, authorization);
+        if (req.expect.includes(res.status)) return res;
+        if (res.status === 401 && !challenged && sameOrigin(res.url, this.base)) {
+          // One challenge per request: the authenticator learns the scheme (and fetches a token),
+          // then the request is sent once more; a second 401 is final.
+          const body = await readText(res.body);
+          challenged = true;
+          const wwwAuthenticate = res.headers['www-authenticate'] ?? '';
+          const again = await this.authenticator.challenge(
+            this.host,
+            wwwAuthenticate,
+            req.scopes,
+            req.signal,
+            authorization ?? null,
+          );
+          if (again && replayable) {
+            attempt--;
+            continue;
+          }
+          failure = registryError({ method: req.method, url: res.url, status: 401, body });
+        } else {
+          retryAfter = parseRetryAfter(res.headers['retry-after']);
+          const body = req.method === 'HEAD' ? '' : await readText(res.body);
+          failure = registryError({ method: req.method, url: res.url, status: res.status, body });
+        }
+      } catch (err) {
+        if (err instanceof OciError) throw err;
+        failure = networkError(err, req.method, req.url, req.signal);
+        if (failure.code === ErrorCode.ABORTED) throw failure;
+        if (!isNetworkFailure(err)) throw failure;
+      }
+      if (!mayRetry || !failure.retryable || attempt >= this.policy.attempts) throw failure;
+      await waitOrAbort(backoffDelay(this.policy, attempt, retryAfter), req.signal);
+    }
+  }
+
+  /** Sends one request, following redirects; `Authorization` goes only to the registry's own origin. */
+  private async sendFollowingRedirects(
+    req: HttpRequest,
+    authorization: string | undefined,
+  ): Promise<HttpResponse> {
+    let url = req.url;
+    let method = req.method;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
+      if (authorization !== undefined && sameOrigin(url, this.base)) headers.authorization = authorization;
+      const body = hop === 0 ? openBody(req.body) : undefined;
+      const res = await request(url, {
+        method,
+        headers,
+        body,
+        dispatcher: this.dispatcher,
+        signal: req.signal,
+      });
+      const location = res.headers.location;
+      const follow = (method === 'GET' || method === 'HEAD') && REDIRECTS.has(res.statusCode);
+      if (!follow || typeof location !== 'string') {
+        return { status: res.statusCode, headers: res.headers, body: res.body, url };
+      }
+      await discard(res.body);
+      if (hop >= this.maxRedirects) {
+        throw new OciError(ErrorCode.REGISTRY_ERROR, `too many redirects from ${this.host}`, {
+          data: { status: res.statusCode, method },
+        });
+      }
+      const next = resolveLocation(location, url);
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+        throw new OciError(ErrorCode.REGISTRY_ERROR, `redirect to unsupported scheme ${next.protocol}`);
+      }
+      if (this.base.protocol === 'https:' && next.protocol === 'http:') {
+        throw new OciError(ErrorCode.REGISTRY_ERROR, 'refusing a redirect from https to plain http');
+      }
+      url = next;
+      if (res.statusCode === 303) method = 'GET';
+    }
+  }
+
+  /** Closes the client's own connections (a dispatcher passed in is left open). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+}
+
+/** True when the environment names an HTTP(S) proxy (`HTTP_PROXY`, `HTTPS_PROXY`, either case). */
+function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((name) => (env[name] ?? '') !== '');
+}
+
+/** A keep-alive Agent, or a proxy agent honouring `*_PROXY` / `NO_PROXY` when a proxy is configured. */
+function ownDispatcher(options: HttpOptions): Dispatcher {
+  const settings = {
+    connections: 16,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 120_000,
+    headersTimeout: options.headersTimeoutMs ?? 60_000,
+    bodyTimeout: options.bodyTimeoutMs ?? 120_000,
+  };
+  return proxyConfigured() ? new EnvHttpProxyAgent(settings) : new Agent(settings);
+}
+
+function openBody(body: RequestBody | undefined): Uint8Array | Readable | undefined {
+  if (body === undefined || body instanceof Uint8Array) return body;
+  return typeof body === 'function' ? body() : body;
+}

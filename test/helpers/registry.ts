@@ -1,0 +1,129 @@
+/**
+ * Starts a real Distribution registry (the `docker-registry` binary) on 127.0.0.1 with its own
+ * config, storage in a temp dir, deletes enabled, and optional htpasswd or token auth.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Token auth settings of the registry (distribution `auth.token`). */
+export interface TokenAuthConfig {
+  realm: string;
+  service: string;
+  issuer: string;
+  /** Path of the PEM bundle of certificates whose keys sign tokens. */
+  rootCertBundle: string;
+}
+
+/** Options of {@link startRegistry}. */
+export interface StartRegistryOptions {
+  auth?: 'htpasswd' | { token: TokenAuthConfig };
+}
+
+/** A running registry. */
+export interface RunningRegistry {
+  /** `127.0.0.1:PORT` */
+  host: string;
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** The temp dir holding config and storage. */
+  dir: string;
+  /** With htpasswd auth: the one user it accepts. */
+  credentials?: { username: string; password: string };
+  stop(): Promise<void>;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.status === 200 || res.status === 401;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a registry and resolves once `GET /v2/` answers. */
+export async function startRegistry(options: StartRegistryOptions = {}): Promise<RunningRegistry> {
+  const dir = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ocikit-registry-'));
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const url = `http://${host}`;
+  let credentials: RunningRegistry['credentials'];
+  let auth = '';
+  if (options.auth === 'htpasswd') {
+    credentials = { username: 'tester', password: randomBytes(12).toString('hex') };
+    const line = execFileSync('htpasswd', ['-Bbn', credentials.username, credentials.password], {
+      encoding: 'utf8',
+    });
+    await writeFile(join(dir, 'htpasswd'), line.trim() + '\n');
+    auth = `auth:\n  htpasswd:\n    realm: test-realm\n    path: ${join(dir, 'htpasswd')}\n`;
+  } else if (options.auth !== undefined) {
+    const t = options.auth.token;
+    auth =
+      `auth:\n  token:\n    realm: ${JSON.stringify(t.realm)}\n    service: ${JSON.stringify(t.service)}\n` +
+      `    issuer: ${JSON.stringify(t.issuer)}\n    rootcertbundle: ${JSON.stringify(t.rootCertBundle)}\n`;
+  }
+  const config =
+    'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n' +
+    `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\n` +
+    `http:\n  addr: ${host}\n${auth}`;
+  const configPath = join(dir, 'config.yml');
+  await writeFile(configPath, config);
+  const child: ChildProcess = spawn('docker-registry', ['serve', configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 10_000) stderr += chunk.toString('utf8');
+  });
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  for (let i = 0; !(await answers(url)); i++) {
+    if (exited || i > 100) {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`registry did not start: ${stderr}`);
+    }
+    await sleep(100);
+  }
+  return {
+    host,
+    url,
+    dir,
+    ...(credentials !== undefined ? { credentials } : {}),
+    async stop() {
+      if (!exited) {
+        child.kill('SIGTERM');
+        await Promise.race([exit, sleep(5000)]);
+        if (!exited) child.kill('SIGKILL');
+        await exit;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
