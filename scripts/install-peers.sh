@@ -6,7 +6,7 @@ set -euo pipefail
 need=()
 for tool in docker-registry:docker-registry skopeo:skopeo umoci:umoci runc:runc oci-image-tool:oci-image-tool \
   pigz:pigz zstd:zstd htpasswd:apache2-utils busybox:busybox-static openssl:openssl tar:tar \
-  setfattr:attr /usr/bin/time:time; do
+  setfattr:attr /usr/bin/time:time script:bsdutils setpriv:util-linux mkfifo:coreutils; do
   bin=${tool%%:*} pkg=${tool##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done

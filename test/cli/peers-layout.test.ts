@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { digestBytes } from '../../src/digest/index.ts';
+import { OCI, type Platform, serializeJson } from '../../src/spec/index.ts';
+import { openLayout } from '../../src/store/index.ts';
 import { ocikit } from '../helpers/cli.ts';
 import { run, runBuffer } from '../helpers/exec.ts';
 import { scratch, suiteScratch } from '../helpers/tmp.ts';
@@ -114,5 +117,71 @@ describe('usage and failures', () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^ocikit: [A-Z_]+: /);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+});
+
+describe('a multi-platform index with a nested index', () => {
+  const makeDir = suiteScratch(after);
+  let layout: string;
+  let armDigest: string;
+  let topDigest: string;
+
+  before(async () => {
+    const dir = await makeDir();
+    const ours = join(dir, 'ours');
+    await mkdir(join(dir, 'tree'), { recursive: true });
+    await writeFile(join(dir, 'tree/hello'), 'hello\n');
+    assert.equal((await ocikit(['append', 'scratch', join(dir, 'tree'), '-t', `oci:${ours}:amd`])).code, 0);
+    assert.equal(
+      (await ocikit(['mutate', `oci:${ours}:amd`, '--set-platform', 'linux/arm64', '-t', `oci:${ours}:arm`]))
+        .code,
+      0,
+    );
+    // The image manifests are written by skopeo; skopeo 1.9 cannot copy a nested index itself
+    // ("Unexpectedly received a manifest list"), so the two indexes around them are built here.
+    layout = join(dir, 'skopeo');
+    await run('skopeo', ['copy', `oci:${ours}:amd`, `oci:${layout}:amd`]);
+    await run('skopeo', ['copy', `oci:${ours}:arm`, `oci:${layout}:arm`]);
+    const store = await openLayout(layout);
+    const entry = async (tag: string, platform: Platform) => {
+      const d = await store.resolve(tag);
+      return { mediaType: d.mediaType, digest: d.digest, size: d.size, platform };
+    };
+    const put = async (value: unknown) => {
+      const bytes = serializeJson(value);
+      await store.putBytes(bytes, digestBytes(bytes));
+      return { mediaType: OCI.index, digest: digestBytes(bytes), size: bytes.byteLength };
+    };
+    const arm = await entry('arm', { architecture: 'arm64', os: 'linux' });
+    armDigest = arm.digest;
+    const inner = await put({ schemaVersion: 2, mediaType: OCI.index, manifests: [arm] });
+    const top = await put({
+      schemaVersion: 2,
+      mediaType: OCI.index,
+      manifests: [await entry('amd', { architecture: 'amd64', os: 'linux' }), inner],
+    });
+    topDigest = top.digest;
+    await store.tag('nested', top);
+  });
+
+  test('inspect --raw, digest and fsck agree with skopeo, and --platform finds the image inside the nested index', async () => {
+    const image = `oci:${layout}:nested`;
+    const expected = await runBuffer('skopeo', ['inspect', '--raw', image]);
+    assert.equal(sha256(expected), topDigest);
+    const raw = await ocikit(['inspect', '--raw', image]);
+    assert.deepEqual(raw.stdout, expected);
+    assert.equal((await ocikit(['digest', image])).out, topDigest);
+    assert.equal((await ocikit(['digest', '--platform', 'linux/arm64', image])).out, armDigest);
+    const fsck = await ocikit(['fsck', layout]);
+    assert.equal(fsck.code, 0, fsck.out);
+  });
+
+  test('copy --all-platforms keeps the nested index and every digest', async () => {
+    const copy = join(await makeDir(), 'copy');
+    const result = await ocikit(['copy', '-q', '--all-platforms', `oci:${layout}:nested`, `oci:${copy}:n`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((await ocikit(['digest', `oci:${copy}:n`])).out, topDigest);
+    assert.equal((await ocikit(['digest', '--platform', 'linux/arm64', `oci:${copy}:n`])).out, armDigest);
+    assert.equal((await ocikit(['fsck', copy])).code, 0);
   });
 });

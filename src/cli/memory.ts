@@ -1,0 +1,34 @@
+/**
+ * Keeps peak memory flat however large the blobs: streaming allocates a new Buffer per chunk, and
+ * V8 only collects dead ones once about 64 MiB of external memory has piled up, so a long stream
+ * would peak that much higher than a short one (measured: +55 MiB at 1 GiB). A timer checks the
+ * ArrayBuffer total and asks for a collection past a lower mark; short commands never reach it.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** ArrayBuffer bytes above which a collection is requested. */
+const THRESHOLD = 8 << 20;
+const INTERVAL_MS = 10;
+
+type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
+
+/** Starts the governor for this process; the timer never keeps the process alive. */
+export function startMemoryGovernor(): void {
+  let gc: GcFunction | undefined;
+  try {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as GcFunction;
+  } catch {
+    return; // no gc hook on this runtime: memory is still bounded, only higher
+  }
+  let pending = false;
+  setInterval(() => {
+    if (pending || process.memoryUsage().arrayBuffers < THRESHOLD) return;
+    pending = true;
+    gc?.({ type: 'major', execution: 'sync' });
+    setImmediate(() => {
+      pending = false;
+    });
+  }, INTERVAL_MS).unref();
+}
