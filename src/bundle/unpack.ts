@@ -7,7 +7,10 @@ import { chmod, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import type { Image, OperationOptions } from '../image/types.ts';
-import { applyLayer, readFileInRoot } from '../tar/index.ts';
+// Imported from their modules rather than the tar barrel: a short command's time is mostly module
+// loading, and unpacking needs none of the layer-building side.
+import { applyLayer } from '../tar/apply.ts';
+import { readFileInRoot } from '../tar/root-file.ts';
 import { type RuntimeConfig, runtimeConfig } from './runtime-config.ts';
 import { resolveUser } from './user.ts';
 

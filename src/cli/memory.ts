@@ -8,8 +8,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** ArrayBuffer bytes above which a collection is requested. */
-const THRESHOLD = 8 << 20;
-const INTERVAL_MS = 10;
+const THRESHOLD = 24 << 20;
+const INTERVAL_MS = 20;
 
 type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
 

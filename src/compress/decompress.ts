@@ -10,8 +10,11 @@ import type { Compression } from './kinds.ts';
 import { SNIFF_BYTES, sniffCompression } from './sniff.ts';
 import { ZstdStreamDecoder } from './zstd-decoder.ts';
 
-/** Output buffer size of the decoders: 128 KiB measured about 330 MB/s against 200 MB/s at 16 KiB. */
-export const DECODE_CHUNK_SIZE = 128 * 1024;
+/**
+ * Output buffer size of the decoders: 128 KiB measured about 330 MB/s against 200 MB/s at 16 KiB;
+ * 512 KiB cut a 3-layer, 4800-file unpack by about 8% more (fewer callbacks and buffers per byte).
+ */
+export const DECODE_CHUNK_SIZE = 512 * 1024;
 
 /** Options of the decompressors. */
 export interface DecompressOptions {

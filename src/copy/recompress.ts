@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { compressStream, decompressStream } from '../compress/index.ts';
 import { Hasher } from '../digest/index.ts';
 import type { Descriptor } from '../spec/index.ts';
 import type { Compression } from './convert.ts';
@@ -30,6 +29,8 @@ export async function spoolRecompressed(
   mediaType: string,
   signal?: AbortSignal,
 ): Promise<SpooledLayer> {
+  // Loaded here, not at the top: most copies never re-compress, and the codecs take time to load.
+  const { compressStream, decompressStream } = await import('../compress/index.ts');
   const dir = await mkdtemp(join(tmpdir(), 'ocikit-layer-'));
   const file = join(dir, 'blob');
   const hasher = new Hasher();

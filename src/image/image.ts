@@ -5,7 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decompressStream } from '../compress/index.ts';
+// The decompression module alone: the compress barrel also loads the parallel compressors.
+import { decompressStream } from '../compress/decompress.ts';
 import { type Digest, Hasher } from '../digest/index.ts';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import { parsePlatform, selectManifest } from '../platform/index.ts';

@@ -136,6 +136,8 @@ export async function ensureBlobDir(root: string, algorithm: SupportedAlgorithm)
 
 /** Creates the folder `path` when missing (its parent must exist), then requires it to be a real directory. */
 export async function ensureRealDirectory(path: string): Promise<void> {
+  // The usual case, an existing folder, costs one lstat; mkdir is only tried when it is absent.
+  if (await requireRealDirectory(path)) return;
   try {
     await mkdir(path);
   } catch (err) {

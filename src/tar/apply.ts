@@ -129,6 +129,15 @@ class LayerApplier {
   private xattrBytes = 0;
   private readonly chown: boolean;
   private warnedXattrs = false;
+  /**
+   * Whether the last non-directory this apply created replaced an existing path. A layer that
+   * overwrites lower-layer files usually overwrites many in a row: while this holds, the path is
+   * unlinked first, saving the creation attempt that would fail with EEXIST. Only the number of
+   * system calls changes: creation stays exclusive (O_EXCL, O_NOFOLLOW) either way.
+   */
+  private overwriting = false;
+  /** Likewise for directories: whether the last directory entry found one already there. */
+  private mergingDirs = false;
   private readonly skippedXattrNames = new Set<string>();
 
   constructor(root: string, options: ApplyLayerOptions) {
@@ -304,6 +313,25 @@ class LayerApplier {
     this.remove(real, st.isDirectory(), st.isSymbolicLink());
   }
 
+  /**
+   * Unlinks the non-directory at `real`, if any (unlink never follows a symlink). Returns whether
+   * the path was taken: false when it was free, true when it held something (a directory, or
+   * whatever unlink may not remove, is left for {@link clear}).
+   */
+  private unlinkIfPresent(real: string, entryName: string): boolean {
+    const abs = this.root.abs(real);
+    try {
+      this.writable(real, () => unlinkSync(abs));
+    } catch (err) {
+      const code = errno(err);
+      if (code === 'ENOENT') return false;
+      if (code === 'EISDIR' || code === 'EPERM') return true;
+      throw ioError(entryName, err);
+    }
+    this.root.removed(real);
+    return true;
+  }
+
   /** Removes whatever is at `real` (never following a symlink) and invalidates caches as needed. */
   private remove(real: string, isDir: boolean, isLink: boolean): void {
     const abs = this.root.abs(real);
@@ -318,12 +346,14 @@ class LayerApplier {
    */
   private create(real: string, entry: TarEntry, make: (abs: string) => void): void {
     const abs = this.root.abs(real);
+    if (this.overwriting) this.overwriting = this.unlinkIfPresent(real, entry.path);
     try {
       this.writable(real, () => make(abs));
       return;
     } catch (err) {
       if (errno(err) !== 'EEXIST') throw ioError(entry.path, err);
     }
+    this.overwriting = true;
     this.clear(real, entry.path);
     try {
       this.writable(real, () => make(abs));
@@ -379,20 +409,33 @@ class LayerApplier {
     // Created owner-writable so children can be added; the entry's mode is applied at the end.
     // No inode is recorded: finish() applies the mode to whatever directory is at `real` then,
     // which can only be this one or a later entry's, deferred after it (saves an lstat).
-    try {
-      this.writable(real, () => mkdirSync(abs, 0o700));
-    } catch (err) {
-      if (errno(err) !== 'EEXIST') throw ioError(entry.path, err);
-      const st = lstatSync(abs);
+    // While the layer keeps merging into existing directories, look before creating (one lstat
+    // instead of a failed mkdir and an lstat).
+    let st = this.mergingDirs ? lstatSync(abs, { throwIfNoEntry: false }) : undefined;
+    if (st === undefined) {
+      try {
+        this.writable(real, () => mkdirSync(abs, 0o700));
+        this.mergingDirs = false;
+      } catch (err) {
+        if (errno(err) !== 'EEXIST') throw ioError(entry.path, err);
+        st = lstatSync(abs);
+      }
+    }
+    // A directory merged into that already has the entry's owner needs no chown (the lstat just
+    // made says so; directories keep their mode bits through chown, and finish() sets the mode).
+    let owned = false;
+    if (st !== undefined) {
+      this.mergingDirs = true;
       if (!st.isDirectory()) {
         this.remove(real, false, st.isSymbolicLink());
         this.writable(real, () => mkdirSync(abs, 0o700));
-      } else if (this.options.rootless) {
-        this.unlock(real);
+      } else {
+        owned = st.uid === entry.uid && st.gid === entry.gid;
+        if (this.options.rootless) this.unlock(real);
       }
     }
     this.root.rememberDir(real);
-    if (this.chown) lchownSync(abs, entry.uid, entry.gid);
+    if (this.chown && !owned) lchownSync(abs, entry.uid, entry.gid);
     else if (this.options.rootless) this.recordRootlessOwner(entry);
     this.dirs.push({
       real,

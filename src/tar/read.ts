@@ -231,7 +231,9 @@ export async function* readTar(input: TarInput, options: ReadTarOptions = {}): A
     let longLink: string | undefined;
     for (;;) {
       options.signal?.throwIfAborted();
-      if (!(await source.ensure(BLOCK))) {
+      // Awaited only when the header is not buffered yet: most are, and every await is a
+      // microtask turn per entry.
+      if (source.buffered < BLOCK && !(await source.ensure(BLOCK))) {
         if (source.buffered === 0 && pax.size === 0 && longName === undefined && longLink === undefined)
           break;
         throw invalid('unexpected end of tar stream in a header');
@@ -257,7 +259,8 @@ export async function* readTar(input: TarInput, options: ReadTarOptions = {}): A
         continue;
       }
       const entry = buildEntry(block, typeflag, pax.size > 0 ? pax : globalPax, longName, longLink);
-      pax = globalPax.size > 0 ? new Map(globalPax) : new Map();
+      // pax is replaced, never mutated: an empty one is kept rather than reallocated per entry.
+      if (pax.size > 0 || globalPax.size > 0) pax = globalPax.size > 0 ? new Map(globalPax) : new Map();
       longName = undefined;
       longLink = undefined;
       // Only regular files carry content in layers; data declared on other types is skipped
@@ -279,7 +282,11 @@ export async function* readTar(input: TarInput, options: ReadTarOptions = {}): A
       };
       yield { entry, body: body() };
       if (remaining > 0) for await (const _ of body()) void _;
-      if (!(await source.skip(padOf(dataSize)))) throw invalid('unexpected end of tar stream in padding');
+      const pad = padOf(dataSize);
+      if (pad > 0) {
+        if (source.buffered >= pad) source.take(pad);
+        else if (!(await source.skip(pad))) throw invalid('unexpected end of tar stream in padding');
+      }
     }
     await source.drain();
     finished = true;

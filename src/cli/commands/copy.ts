@@ -1,6 +1,6 @@
 /** `ocikit copy SRC DST [--platform P | --all-platforms] [--format F] [--compression C] [--jobs N]`. */
 import { Command, Option } from '@commander-js/extra-typings';
-import { copyImage } from '../../copy/index.ts';
+import { copyImage, DEFAULT_COPY_JOBS } from '../../copy/index.ts';
 import { printWritten, withSink, withSource } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { UsageError } from '../run.ts';
@@ -22,7 +22,12 @@ export function copyCommand() {
     .addOption(
       new Option('--compression <kind>', 're-compress layers').choices(['gzip', 'zstd', 'none'] as const),
     )
-    .option('--jobs <n>', 'blob transfers in flight at once', (v) => parsePositive(v, '--jobs'), 4)
+    .option(
+      '--jobs <n>',
+      'blob transfers in flight at once',
+      (v) => parsePositive(v, '--jobs'),
+      DEFAULT_COPY_JOBS,
+    )
     .option('--json', 'progress as JSON lines on stderr')
     .option('-q, --quiet', 'no progress output')
     .action(async (src, dst, options, command) => {

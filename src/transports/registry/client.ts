@@ -15,6 +15,7 @@ import { ErrorCode, OciError } from '../../errors/index.ts';
 import { isInsecureHost } from '../../reference/index.ts';
 import { MANIFEST_ACCEPT } from '../../spec/media-types.ts';
 import type { Descriptor } from '../../spec/types.ts';
+import { markVerified } from '../../store/verified-stream.ts';
 import { type AuthScope, repositoryScope } from './auth-contract.ts';
 import { discard, type HttpOptions, type HttpResponse, header, RegistryHttp } from './http.ts';
 import { ListingBudget } from './listing-budget.ts';
@@ -330,11 +331,15 @@ export class RegistryClient {
       return Readable.from(skipBytes(res.body, offset), { objectMode: false });
     };
     const first = await open(0, options.signal);
-    return new ResumingBlobStream(first, open, expected, {
+    const stream = new ResumingBlobStream(first, open, expected, {
       policy: this.http.retryPolicy,
       label: digest,
       signal: options.signal,
     });
+    // It verifies every byte and errors instead of ending on a mismatch: a layout ingest of this
+    // very stream need not hash it again.
+    if (descriptor.size !== undefined) markVerified(stream, { digest, size: descriptor.size });
+    return stream;
   }
 
   /** Reads a whole (small) blob into memory, verified, failing with TOO_LARGE past `limit` bytes. */

@@ -5,11 +5,12 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { type Authenticator, type AuthScope, anonymousAuthenticator } from './auth-contract.ts';
 import { isNetworkFailure, networkError, registryError } from './errors.ts';
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy, waitOrAbort } from './retry.ts';
+import { Agent, envHttpProxyAgent, request } from './undici-core.ts';
 import { resolveLocation, sameOrigin } from './url.ts';
 
 /** HTTP methods the distribution API uses. */
@@ -236,7 +237,7 @@ function ownDispatcher(options: HttpOptions): Dispatcher {
     headersTimeout: options.headersTimeoutMs ?? 60_000,
     bodyTimeout: options.bodyTimeoutMs ?? 120_000,
   };
-  return proxyConfigured() ? new EnvHttpProxyAgent(settings) : new Agent(settings);
+  return proxyConfigured() ? envHttpProxyAgent(settings) : new Agent(settings);
 }
 
 function openBody(body: RequestBody | undefined): Uint8Array | Readable | undefined {

@@ -41,6 +41,9 @@ export class ResumingBlobStream extends Readable {
     this.options = options;
     this.body = first;
     this.attach(first);
+    // Nothing flows until the consumer reads: a body that ended (and failed verification) before
+    // anyone listened would raise an 'error' event nobody handles.
+    first.pause();
   }
 
   override _read(): void {

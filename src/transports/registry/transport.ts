@@ -25,7 +25,7 @@ import {
 import { parseTopDocument } from '../../spec/index.ts';
 import { isIndexMediaType, isManifestMediaType } from '../../spec/media-types.ts';
 import type { Descriptor, TopDocument } from '../../spec/types.ts';
-import { createAuthenticator } from './auth/index.ts';
+import { createAuthenticator } from './auth/authenticator.ts';
 import { type FetchedManifest, RegistryClient, type RegistryClientOptions } from './client.ts';
 
 /** The prefix of explicit registry references. */
@@ -170,6 +170,8 @@ export class RegistrySink implements ImageSink {
   readonly client: RegistryClient;
   private readonly chunkSize: number | undefined;
   private readonly verifyUploads: boolean;
+  /** Digests a HEAD just found absent: their upload need not HEAD them again. */
+  private readonly knownAbsent = new Set<string>();
 
   constructor(
     reference: Reference,
@@ -191,13 +193,20 @@ export class RegistrySink implements ImageSink {
   /** True when the repository has the blob with the descriptor's size (a HEAD, end-2). */
   async hasBlob(descriptor: Descriptor, options: OperationOptions = {}): Promise<boolean> {
     const head = await this.client.headBlob(this.repository, descriptor.digest, options);
-    return head !== undefined && (head.size === undefined || head.size === descriptor.size);
+    const present = head !== undefined && (head.size === undefined || head.size === descriptor.size);
+    if (!present) this.knownAbsent.add(descriptor.digest);
+    return present;
   }
 
-  /** Pushes a blob (verified on the way out); a blob the registry has is skipped. */
+  /**
+   * Pushes a blob (verified on the way out); a blob the registry has is skipped. Right after
+   * {@link hasBlob} said it is absent (what a copy does) the upload starts without asking again.
+   */
   async putBlob(descriptor: Descriptor, content: Readable, options: BlobOptions = {}): Promise<void> {
     const chunked = this.chunkSize !== undefined && descriptor.size >= this.chunkSize;
+    const askedAlready = this.knownAbsent.delete(descriptor.digest);
     await this.client.pushBlob(this.repository, descriptor, content, {
+      skipExisting: !askedAlready,
       // ImageSource streams are verified already, and the registry checks the digest before the
       // blob exists: hashing a third time only costs CPU.
       verify: this.verifyUploads,

@@ -3,8 +3,9 @@
  * challenge: Basic must be accepted, or a token must be issued and accepted) before anything is
  * saved; a refused login saves nothing (spec-checklist §4.12).
  */
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
+import { request } from '../undici-core.ts';
 import { createAuthenticator } from './authenticator.ts';
 import { type CredentialStore, memoryCredentialStore } from './credentials.ts';
 import { createDockerCredentialStore } from './docker-credential-store.ts';

@@ -5,8 +5,9 @@
  * back to GET when the service answers 404. Requests go over undici and never follow redirects.
  */
 import type { Readable } from 'node:stream';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
+import { request } from '../undici-core.ts';
 import type { Credential } from './credentials.ts';
 
 /** One token request. */

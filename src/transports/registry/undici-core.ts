@@ -1,0 +1,45 @@
+/**
+ * The few parts of undici the registry client uses — the keep-alive Agent and `request` — loaded
+ * from their own modules. Hand-written because `import 'undici'` evaluates the whole package (fetch,
+ * WebSocket, mocks, caches, a SQLite store: over a hundred modules, about 30 ms) on every command
+ * that talks to a registry, for two functions. The types still come from the package itself; the
+ * module paths are pinned by the lockfile and covered by every registry test.
+ */
+import { createRequire } from 'node:module';
+import type { Dispatcher, Agent as UndiciAgent, EnvHttpProxyAgent as UndiciEnvHttpProxyAgent } from 'undici';
+
+const load = createRequire(import.meta.url);
+
+/** undici's connection-pooling Agent (the same class `import { Agent } from 'undici'` gives). */
+export const Agent = load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+
+/** Agent honouring `*_PROXY` / `NO_PROXY`; loaded on first use, since most runs have no proxy. */
+export function envHttpProxyAgent(options: UndiciEnvHttpProxyAgent.Options): Dispatcher {
+  const EnvAgent = load('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof UndiciEnvHttpProxyAgent;
+  return new EnvAgent(options);
+}
+
+type ApiRequest = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+const apiRequest = load('undici/lib/api/api-request.js') as ApiRequest;
+
+/** Options of {@link request}: undici's, with the dispatcher optional (undici's global one when absent). */
+export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
+  method?: Dispatcher.HttpMethod;
+  dispatcher?: Dispatcher;
+};
+
+/** undici's global dispatcher, as `setGlobalDispatcher` (of this module or the package) last set it. */
+function defaultDispatcher(): Dispatcher {
+  return (load('undici/lib/global.js') as { getGlobalDispatcher(): Dispatcher }).getGlobalDispatcher();
+}
+
+/** Sends one request to `url` like undici's `request(url, options)`. */
+export function request(url: URL, options: RequestOptions = {}): Promise<Dispatcher.ResponseData> {
+  const { dispatcher = defaultDispatcher(), method, ...rest } = options;
+  return apiRequest.call(dispatcher, {
+    ...rest,
+    origin: url.origin,
+    path: url.search ? `${url.pathname}${url.search}` : url.pathname,
+    method: method ?? (rest.body ? 'PUT' : 'GET'),
+  });
+}
