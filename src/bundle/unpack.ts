@@ -5,7 +5,7 @@
  */
 import { chmod, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, OciError } from '../errors/index.ts';
+import { ErrorCode, OciError, toOciError } from '../errors/index.ts';
 import type { Image, OperationOptions } from '../image/types.ts';
 // Imported from their modules rather than the tar barrel: a short command's time is mostly module
 // loading, and unpacking needs none of the layer-building side.
@@ -34,8 +34,21 @@ export interface UnpackResult {
  * Returns whether this call created it.
  */
 async function prepareBundleDirectory(dir: string): Promise<boolean> {
-  const created = (await mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined;
-  const entries = await readdir(dir);
+  let created: boolean;
+  let entries: string[];
+  try {
+    created = (await mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined;
+    entries = await readdir(dir);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new OciError(ErrorCode.ALREADY_EXISTS, `bundle path ${dir} exists and is not a directory`, {
+        data: { dir },
+        cause: err,
+      });
+    }
+    throw toOciError(err);
+  }
   if (entries.length > 0) {
     throw new OciError(ErrorCode.ALREADY_EXISTS, `bundle directory ${dir} is not empty`, { data: { dir } });
   }
@@ -75,22 +88,23 @@ export async function unpackBundle(
       });
       options.onLayer?.(i + 1, layers.length);
     }
+    const user = resolveUser(
+      config.config?.User,
+      await readOptional(rootfs, 'etc/passwd'),
+      await readOptional(rootfs, 'etc/group'),
+    );
+    const rootless = options.rootless
+      ? { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 }
+      : undefined;
+    const runtime = runtimeConfig(config, { user, rootless });
+    const tmp = join(bundleDir, '.config.json.tmp');
+    await writeFile(tmp, `${JSON.stringify(runtime, null, 2)}\n`, { mode: 0o644 });
+    await rename(tmp, join(bundleDir, 'config.json'));
+    return { rootfs, config: runtime };
   } catch (err) {
-    // A layer is verified only once it has been read to its end: nothing it wrote may stay.
+    // A layer is verified only once it has been read to its end, and a bundle without its
+    // config.json is no bundle: nothing of a failed unpack may stay.
     await rm(created ? bundleDir : rootfs, { recursive: true, force: true });
     throw err;
   }
-  const user = resolveUser(
-    config.config?.User,
-    await readOptional(rootfs, 'etc/passwd'),
-    await readOptional(rootfs, 'etc/group'),
-  );
-  const rootless = options.rootless
-    ? { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 }
-    : undefined;
-  const runtime = runtimeConfig(config, { user, rootless });
-  const tmp = join(bundleDir, '.config.json.tmp');
-  await writeFile(tmp, `${JSON.stringify(runtime, null, 2)}\n`, { mode: 0o644 });
-  await rename(tmp, join(bundleDir, 'config.json'));
-  return { rootfs, config: runtime };
 }

@@ -3,7 +3,7 @@
  * 1 failure, 2 usage error. Failures print one clear line on stderr, never a stack, never secrets.
  */
 import { type Command, CommanderError } from '@commander-js/extra-typings';
-import { isOciError } from '../errors/index.ts';
+import { isOciError, toOciError } from '../errors/index.ts';
 import { terminalSafe } from './output.ts';
 
 /** Exit status for a failed operation. */
@@ -47,6 +47,12 @@ export async function runCli(program: Command, argv: string[]): Promise<number> 
     if (isOciError(err)) {
       process.stderr.write(`ocikit: ${err.code}: ${terminalSafe(err.message)}\n`);
       if (process.env.OCIKIT_DEBUG && err.cause) process.stderr.write(`cause: ${String(err.cause)}\n`);
+      return EXIT_FAILURE;
+    }
+    const system = err as { name?: string; code?: unknown } | null;
+    if (system?.name === 'AbortError' || typeof system?.code === 'string') {
+      const wrapped = toOciError(err);
+      process.stderr.write(`ocikit: ${wrapped.code}: ${terminalSafe(wrapped.message)}\n`);
       return EXIT_FAILURE;
     }
     const message = err instanceof Error ? err.message : String(err);

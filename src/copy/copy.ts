@@ -36,6 +36,11 @@ import { spoolRecompressed } from './recompress.ts';
  */
 export const DEFAULT_COPY_JOBS = 6;
 
+/** True for an abort, raw or as an OciError. */
+function isAbort(err: unknown): boolean {
+  return isOciError(err, ErrorCode.ABORTED) || (err instanceof Error && err.name === 'AbortError');
+}
+
 /** How deep indexes may nest in a copy (the same bound platform selection uses). */
 const MAX_INDEX_DEPTH = 8;
 
@@ -73,6 +78,23 @@ export async function copyImage(
   const top = await source.resolve({ signal: options.signal });
   const document = await source.manifest(top, { signal: options.signal });
   let written: TopDocument;
+  try {
+    written = await copySelected(engine, source, document, options);
+  } catch (err) {
+    await engine.stop();
+    throw engine.failure(err);
+  }
+  const committed = await sink.commit(written, { signal: options.signal });
+  return { reference: committed.reference, digest: committed.digest, document: written };
+}
+
+/** Copies the whole document, or for an index without `allPlatforms`, the image for the platform. */
+async function copySelected(
+  engine: CopyEngine,
+  source: ImageSource,
+  document: TopDocument,
+  options: CopyOptions,
+): Promise<TopDocument> {
   if (document.kind === 'index' && !options.allPlatforms) {
     // Loaded only for an index: copies of a single image never select a platform.
     const { selectManifest } = await import('../platform/index.ts');
@@ -86,12 +108,9 @@ export async function copyImage(
         return nested.value;
       },
     );
-    written = await engine.copyDocument(await source.manifest(chosen, { signal: options.signal }));
-  } else {
-    written = await engine.copyDocument(document);
+    return engine.copyDocument(await source.manifest(chosen, { signal: options.signal }));
   }
-  const committed = await sink.commit(written, { signal: options.signal });
-  return { reference: committed.reference, digest: committed.digest, document: written };
+  return engine.copyDocument(document);
 }
 
 class CopyEngine {
@@ -101,19 +120,64 @@ class CopyEngine {
   private readonly run: <T>(task: () => Promise<T>) => Promise<T>;
   private readonly blobs = new Map<string, Promise<void>>();
   private readonly copies = new Map<string, Promise<TopDocument>>();
+  private readonly controller = new AbortController();
+  private readonly inflight = new Set<Promise<unknown>>();
+  /** The first failure that was not an abort: the root cause a failed copy reports. */
+  private firstFailure: unknown;
 
   constructor(source: ImageSource, sink: ImageSink, options: CopyOptions) {
     this.source = source;
     this.sink = sink;
     this.options = options;
-    this.run = limiter(options.jobs ?? DEFAULT_COPY_JOBS);
+    const outer = options.signal;
+    if (outer?.aborted) this.controller.abort(outer.reason);
+    outer?.addEventListener('abort', () => this.controller.abort(outer.reason), { once: true });
+    const limited = limiter(options.jobs ?? DEFAULT_COPY_JOBS);
+    this.run = <T>(task: () => Promise<T>): Promise<T> => {
+      const pending = limited(() => {
+        this.signal.throwIfAborted();
+        return task();
+      });
+      this.inflight.add(pending);
+      const forget = (): void => {
+        this.inflight.delete(pending);
+      };
+      pending.then(forget, (err: unknown) => {
+        if (this.firstFailure === undefined && !isAbort(err)) this.firstFailure = err;
+        forget();
+      });
+      return pending;
+    };
+  }
+
+  /** Aborts every transfer of this copy (the caller's signal, or the first failure). */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /**
+   * Stops the copy after a failure: aborts the transfers still running and waits until every one
+   * has settled, so nothing (a temp file, a half-sent upload) outlives the rejected copy.
+   */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  /**
+   * What a failed copy throws: the caller's abort as it is, otherwise the first real failure of
+   * any transfer, never an abort that only followed from it.
+   */
+  failure(err: unknown): unknown {
+    if (this.options.signal?.aborted) return err;
+    return isAbort(err) && this.firstFailure !== undefined ? this.firstFailure : err;
   }
 
   /** Copies a manifest or index (children first) and returns the document as written. */
   async copyDocument(document: TopDocument, depth = 0): Promise<TopDocument> {
     const written =
       document.kind === 'index' ? await this.copyIndex(document, depth) : await this.copyManifest(document);
-    await this.sink.putManifest(written, { signal: this.options.signal });
+    await this.sink.putManifest(written, { signal: this.signal });
     return written;
   }
 
@@ -125,7 +189,7 @@ class CopyEngine {
     let pending = this.copies.get(descriptor.digest);
     if (pending === undefined) {
       pending = (async () => {
-        const child = await this.run(() => this.source.manifest(descriptor, { signal: this.options.signal }));
+        const child = await this.run(() => this.source.manifest(descriptor, { signal: this.signal }));
         return this.copyDocument(child, depth);
       })();
       this.copies.set(descriptor.digest, pending);
@@ -226,13 +290,13 @@ class CopyEngine {
       return { ...layer, mediaType };
     }
     return this.run(async () => {
-      const input = await this.source.blob(layer, { signal: this.options.signal });
-      const spooled = await spoolRecompressed(input, compression, mediaType, this.options.signal);
+      const input = await this.source.blob(layer, { signal: this.signal });
+      const spooled = await spoolRecompressed(input, compression, mediaType, this.signal);
       try {
         const descriptor = { ...layer, ...spooled.descriptor };
-        if (!(await this.sink.hasBlob(descriptor, { signal: this.options.signal }))) {
+        if (!(await this.sink.hasBlob(descriptor, { signal: this.signal }))) {
           await this.sink.putBlob(descriptor, spooled.open(), {
-            signal: this.options.signal,
+            signal: this.signal,
             onProgress: this.options.onProgress,
           });
         }
@@ -254,7 +318,8 @@ class CopyEngine {
   }
 
   private async transfer(descriptor: Descriptor): Promise<void> {
-    const { signal, onProgress } = this.options;
+    const { onProgress } = this.options;
+    const signal = this.signal;
     const event = (state: BlobProgress['state'], done: number): void =>
       onProgress?.({
         digest: descriptor.digest,
@@ -273,7 +338,15 @@ class CopyEngine {
     }
     event('started', 0);
     const content = await this.source.blob(descriptor, { signal });
-    await this.sink.putBlob(descriptor, content, { signal, onProgress });
+    // The engine owns the stream it opened. Its errors reach the sink through the sink's own
+    // reading; this listener only keeps an error raised while nobody reads (the download aborted
+    // before the sink began, or after it gave up) from being an unhandled 'error' event.
+    content.on('error', () => {});
+    try {
+      await this.sink.putBlob(descriptor, content, { signal, onProgress });
+    } finally {
+      content.destroy();
+    }
     event('done', descriptor.size);
   }
 }

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { decompressStream } from '../compress/decompress.ts';
 import { type Digest, Hasher } from '../digest/index.ts';
 import { ErrorCode, OciError } from '../errors/index.ts';
-import { parsePlatform, selectManifest } from '../platform/index.ts';
+import { formatPlatform, parsePlatform, platformMatches, selectManifest } from '../platform/index.ts';
 import {
   type Descriptor,
   type ImageConfig,
@@ -44,15 +44,36 @@ export function openDocument(
 }
 
 /**
- * Opens a single-platform image: the manifest itself, or the best match for `platform` (default:
- * the host) in an index, recursing into nested indexes and skipping attestations.
+ * Opens a single-platform image: the best match for `platform` (default: the host) in an index,
+ * recursing into nested indexes and skipping attestations; or the manifest itself, which must
+ * then be for `platform` when one is asked for (NO_MATCHING_PLATFORM otherwise).
  */
 export async function openImage(
   source: ImageSource,
   options: OperationOptions & { platform?: Platform | string } = {},
 ): Promise<Image> {
   const top = await openTop(source, options);
-  return top.kind === 'image' ? top : top.image(options.platform, options);
+  if (top.kind === 'index') return top.image(options.platform, options);
+  if (options.platform !== undefined) await requirePlatform(top, options.platform, options);
+  return top;
+}
+
+async function requirePlatform(
+  image: Image,
+  platform: Platform | string,
+  options: OperationOptions,
+): Promise<void> {
+  const want = typeof platform === 'string' ? parsePlatform(platform) : platform;
+  // Only an image config declares a platform; an artifact has none to check.
+  if (!isConfigMediaType(image.document.value.config.mediaType)) return;
+  const have = (await image.config(options)).value;
+  if (!platformMatches(want, have)) {
+    throw new OciError(
+      ErrorCode.NO_MATCHING_PLATFORM,
+      `the image is for ${formatPlatform(have)}, not ${formatPlatform(want)}`,
+      { data: { platform: formatPlatform(want), available: [formatPlatform(have)] } },
+    );
+  }
 }
 
 class LazyIndex implements Index {

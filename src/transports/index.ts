@@ -115,10 +115,13 @@ export async function retag(name: string, tag: string): Promise<string> {
     : renamed;
 }
 
-/** The image name `name` pinned to `digest`: `REF@sha256:…` in the transport's own syntax. */
+/**
+ * The image name `name` pinned to `digest`: `REF@sha256:…` in the transport's own syntax. Archive
+ * names have no digest form, so they come back as the name and the digest separated by a space.
+ */
 export async function pinned(name: string, digest: string): Promise<string> {
   const { transport, reference } = transportOf(name);
-  if (!transport.withDigest) return `${name}@${digest}`;
+  if (!transport.withDigest) return `${name} ${digest}`;
   const result = await transport.withDigest(reference, digest);
   return transport.prefix.endsWith(':') && !result.startsWith(transport.prefix)
     ? `${transport.prefix}${result}`

@@ -5,6 +5,7 @@ import { openImage } from '../../image/image.ts';
 import { appendLayers, layerFromDirectory, type SpooledAppendedLayer } from '../../mutate/index.ts';
 import { DOCKER } from '../../spec/index.ts';
 import { printWritten, withSink, withSource } from '../context.ts';
+import { UsageError } from '../run.ts';
 
 /** Registers `append`. */
 export function appendCommand() {
@@ -24,7 +25,7 @@ export function appendCommand() {
       withSource(name, command, async (source) => {
         const base = await openImage(source, { platform: options.platform });
         const docker = base.document.mediaType === DOCKER.manifest;
-        const timestamp = options.timestamp === undefined ? undefined : Number(options.timestamp);
+        const timestamp = options.timestamp === undefined ? undefined : parseTimestamp(options.timestamp);
         const layers: SpooledAppendedLayer[] = [];
         try {
           for (const dir of dirs)
@@ -44,4 +45,15 @@ export function appendCommand() {
         }
       }),
     );
+}
+
+/** Parses `--timestamp`: whole seconds since the Unix epoch, within the range dates can express. */
+function parseTimestamp(value: string): number {
+  const seconds = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(seconds) || seconds > 8.64e12) {
+    throw new UsageError(
+      `--timestamp takes whole seconds since the Unix epoch, got ${JSON.stringify(value)}`,
+    );
+  }
+  return seconds;
 }

@@ -18,7 +18,7 @@ export function loginCommand() {
     .description(
       "log in to a registry: the credentials are checked, then saved in Docker's config.json (or its credential helper)",
     )
-    .argument('<registry>', 'e.g. localhost:5000 or ghcr.io')
+    .argument('<registry>', 'e.g. localhost:5000 or registry.example.com')
     .requiredOption('-u, --username <user>', 'user name')
     .option('--password-stdin', 'read the password from stdin (the only way: never on the command line)')
     .action(async (registry, options, command) => {

@@ -50,11 +50,11 @@ export function copyCommand() {
               signal: controller.signal,
               onProgress: (e) => progress.onProgress(e),
             });
-            progress.done();
             await printWritten(dst, result.digest);
           }),
         );
       } finally {
+        progress.done();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }

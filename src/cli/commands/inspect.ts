@@ -1,5 +1,6 @@
 /** `ocikit inspect IMAGE [--platform P] [--raw] [--config] [--json]`: show index, manifest or config. */
 import { Command } from '@commander-js/extra-typings';
+import { ErrorCode, isOciError } from '../../errors/index.ts';
 import { openImage, openTop } from '../../image/image.ts';
 import type { Image, Index } from '../../image/types.ts';
 import { formatPlatform } from '../../platform/index.ts';
@@ -90,7 +91,12 @@ async function summarize(name: string, target: Image | Index): Promise<Summary> 
   };
   if (manifest.artifactType) summary.artifactType = manifest.artifactType;
   if (manifest.annotations) summary.annotations = manifest.annotations;
-  const config = await target.config().catch(() => undefined);
+  // An artifact's config is not an image config (UNSUPPORTED_MEDIA_TYPE): summarise without it.
+  // Every other failure (a corrupt or missing config) is an error the user must see.
+  const config = await target.config().catch((err: unknown) => {
+    if (isOciError(err, ErrorCode.UNSUPPORTED_MEDIA_TYPE)) return undefined;
+    throw err;
+  });
   if (config) {
     const c = config.value;
     summary.platform = formatPlatform(c);

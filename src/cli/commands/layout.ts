@@ -1,12 +1,8 @@
 /** `ocikit layout init DIR`, `ocikit fsck DIR`, `ocikit gc DIR`: OCI layout housekeeping. */
 import { Command } from '@commander-js/extra-typings';
 import { initLayout, openLayout } from '../../store/index.ts';
+import { layoutDirOf as layoutDir } from '../layout-dir.ts';
 import { writeJson, writeLine } from '../output.ts';
-
-/** A layout directory given as `DIR` or `oci:DIR`. */
-function layoutDir(text: string): string {
-  return text.startsWith('oci:') ? text.slice(4) : text;
-}
 
 /** Registers `layout` (with `layout init`). */
 export function layoutCommand() {

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Command } from '@commander-js/extra-typings';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { transportOptions, withSource } from '../context.ts';
+import { ociLayoutDir as layoutDir } from '../layout-dir.ts';
 import { writeJson, writeLine } from '../output.ts';
 import { UsageError } from '../run.ts';
 
@@ -20,10 +21,6 @@ async function registryClient(host: string, command: { optsWithGlobals(): object
     apiHost: apiHost(registry),
     insecure,
   });
-}
-
-function layoutDir(name: string): string | undefined {
-  return name.startsWith('oci:') ? name.slice(4).replace(/:[^/:@]*$/, '') : undefined;
 }
 
 /** Registers `ls`: the tags of a repository (or of an OCI layout). */
@@ -75,7 +72,7 @@ export function catalogCommand() {
 export function deleteCommand() {
   return new Command('delete')
     .description(
-      'delete an image: its manifest from a registry, or its entry from an OCI layout (then run gc)',
+      'delete an image: its manifest from a registry (every tag on that digest goes with it), or its entry from an OCI layout (then run gc)',
     )
     .argument('<image>', 'e.g. localhost:5000/app:1 or oci:./layout:tag')
     .action(async (name, _options, command) => {

@@ -46,10 +46,21 @@ export function parseLayoutReference(text: string): LayoutReference {
   return { dir: checkDir(text, body) };
 }
 
-/** Formats a reference back to `oci:DIR[:TAG|@DIGEST]`. */
+/**
+ * Formats a reference back to `oci:DIR[:TAG|@DIGEST]`. A tag that is not a ref name component is
+ * refused (INVALID_REFERENCE): it would read back as part of DIR, naming another folder.
+ */
 export function formatLayoutReference(ref: LayoutReference): string {
   if (ref.digest !== undefined) return `${LAYOUT_TRANSPORT}:${ref.dir}@${ref.digest}`;
-  if (ref.tag !== undefined) return `${LAYOUT_TRANSPORT}:${ref.dir}:${ref.tag}`;
+  if (ref.tag !== undefined) {
+    if (!isRefNameComponent(ref.tag)) {
+      throw invalid(
+        `${LAYOUT_TRANSPORT}:${ref.dir}:${ref.tag}`,
+        `${JSON.stringify(ref.tag)} is not a valid tag`,
+      );
+    }
+    return `${LAYOUT_TRANSPORT}:${ref.dir}:${ref.tag}`;
+  }
   return `${LAYOUT_TRANSPORT}:${ref.dir}`;
 }
 
