@@ -15,20 +15,14 @@ type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'a
 
 /** Starts the governor for this process; the timer never keeps the process alive. */
 export function startMemoryGovernor(): void {
-  let gc: GcFunction | undefined;
+  let gc: GcFunction;
   try {
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as GcFunction;
   } catch {
     return; // no gc hook on this runtime: memory is still bounded, only higher
   }
-  let pending = false;
   setInterval(() => {
-    if (pending || process.memoryUsage().arrayBuffers < THRESHOLD) return;
-    pending = true;
-    gc?.({ type: 'major', execution: 'sync' });
-    setImmediate(() => {
-      pending = false;
-    });
+    if (process.memoryUsage().arrayBuffers >= THRESHOLD) gc({ type: 'major', execution: 'sync' });
   }, INTERVAL_MS).unref();
 }

@@ -24,11 +24,6 @@ export class MemorySource implements ImageSource {
     for (const [digest, bytes] of blobs) this.blobs.set(digest, bytes);
   }
 
-  /** Adds a blob under its digest. */
-  addBlob(digest: string, bytes: Uint8Array): void {
-    this.blobs.set(digest, bytes);
-  }
-
   async resolve(): Promise<Descriptor> {
     return this.top;
   }

@@ -57,16 +57,6 @@ export class OverlaySource implements ImageSource {
     return raw.pipe(verified);
   }
 
-  /** The overlay's own blobs, for chaining mutations. */
-  ownBlobs(): Map<Digest, OverlayBlob> {
-    return new Map(this.blobs);
-  }
-
-  /** The underlying, unmodified source. */
-  baseSource(): ImageSource {
-    return this.base;
-  }
-
   async close(): Promise<void> {
     await this.base.close();
   }

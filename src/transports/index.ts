@@ -25,6 +25,18 @@ export interface Transport {
   withDigest?(reference: string, digest: string): Promise<string>;
 }
 
+/** Registries, named `docker://REF` or by a bare reference (the prefix is set per entry below). */
+const REGISTRY: Omit<Transport, 'prefix'> = {
+  source: async (ref, options) => (await import('./registry/index.ts')).registrySource(ref, options),
+  sink: async (ref, options) => (await import('./registry/index.ts')).registrySink(ref, options),
+  withTag: async (ref, tag) => (await import('./registry/index.ts')).registryWithTag(ref, tag),
+  withDigest: async (ref, digest) => {
+    const { parseRegistryReference } = await import('./registry/index.ts');
+    const { formatName } = await import('../reference/index.ts');
+    return `${formatName(parseRegistryReference(ref))}@${digest}`;
+  },
+};
+
 /** The transports, matched by prefix in this order; each loads its module only when used. */
 export const TRANSPORTS: Record<string, Transport> = {
   oci: {
@@ -50,26 +62,8 @@ export const TRANSPORTS: Record<string, Transport> = {
     source: async (ref) => (await import('./archive/index.ts')).dockerArchiveSource(`docker-archive:${ref}`),
     sink: async (ref) => (await import('./archive/index.ts')).dockerArchiveSink(`docker-archive:${ref}`),
   },
-  docker: {
-    prefix: 'docker://',
-    source: async (ref, options) => (await import('./registry/index.ts')).registrySource(ref, options),
-    sink: async (ref, options) => (await import('./registry/index.ts')).registrySink(ref, options),
-    withTag: async (ref, tag) => (await import('./registry/index.ts')).registryWithTag(ref, tag),
-    withDigest: async (ref, digest) => {
-      const { formatName, parseReference } = await import('../reference/index.ts');
-      return `${formatName(parseReference(ref.replace(/^docker:\/\//, '')))}@${digest}`;
-    },
-  },
-  registry: {
-    prefix: '',
-    source: async (ref, options) => (await import('./registry/index.ts')).registrySource(ref, options),
-    sink: async (ref, options) => (await import('./registry/index.ts')).registrySink(ref, options),
-    withTag: async (ref, tag) => (await import('./registry/index.ts')).registryWithTag(ref, tag),
-    withDigest: async (ref, digest) => {
-      const { formatName, parseReference } = await import('../reference/index.ts');
-      return `${formatName(parseReference(ref.replace(/^docker:\/\//, '')))}@${digest}`;
-    },
-  },
+  docker: { ...REGISTRY, prefix: 'docker://' },
+  registry: { ...REGISTRY, prefix: '' },
   scratch: {
     prefix: '',
     source: async () => (await import('../image/empty.ts')).emptyImage().source,

@@ -1,7 +1,7 @@
 /**
  * Snapshots of directory trees for identity comparisons (ours against GNU tar or umoci): every
- * path with its type, mode, owner, size, content hash, link target, device number and, when
- * `getfattr` is installed, extended attributes. Hard-linked paths share `inode` groups.
+ * path with its type, mode, owner, size, content hash, link target, device number and extended
+ * attributes (read with getfattr). Hard-linked paths share `inode` groups.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -33,12 +33,11 @@ export interface SnapshotOptions {
   includeRoot?: boolean;
 }
 
-let getfattrPresent: boolean | undefined;
-
 function readXattrs(path: string): Record<string, string> | undefined {
-  if (getfattrPresent === undefined) getfattrPresent = !spawnSync('getfattr', ['--version']).error;
-  if (!getfattrPresent) return undefined;
   const r = spawnSync('getfattr', ['-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', path]);
+  // Never compare trees without xattrs: a missing getfattr fails loudly (scripts/install-peers.sh installs it).
+  if (r.error)
+    throw new Error(`getfattr (Debian package attr) is needed for tree snapshots: ${r.error.message}`);
   const out: Record<string, string> = {};
   for (const line of r.stdout.toString().split('\n')) {
     const m = /^([^#=][^=]*)=(.*)$/.exec(line);

@@ -62,7 +62,7 @@ export function copyCommand() {
 }
 
 /** Parses a positive integer option value. */
-export function parsePositive(value: string, flag: string): number {
+function parsePositive(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(`${flag} must be a positive integer, got ${JSON.stringify(value)}`);

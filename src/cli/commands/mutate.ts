@@ -10,7 +10,7 @@ import { UsageError } from '../run.ts';
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Parses `--entrypoint`/`--cmd`: a JSON array of strings, '' to clear, or one plain string. */
-export function parseArgv(value: string, flag: string): string[] | null {
+function parseArgv(value: string, flag: string): string[] | null {
   if (value === '') return null;
   if (!value.trimStart().startsWith('[')) return [value];
   let parsed: unknown;
