@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Entry point of the `ocikit` command. An installed package runs the compiled dist/. In a
-// development checkout (src/ present), dist/ is used only when it is newer than every source
-// file, so a stale build never runs; otherwise Node (>= 22.18) runs the TypeScript directly.
+// Entry point of the `ocikit` command. An installed package runs the bundled dist/ocikit/ (see
+// scripts/bundle-cli.ts). In a development checkout (src/ present), the bundle is used only when it
+// is newer than every source file, so a stale build never runs; otherwise Node (>= 22.18) runs
+// the TypeScript directly.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const compiled = new URL('../dist/cli/main.js', import.meta.url);
+const compiled = new URL('../dist/ocikit/main.js', import.meta.url);
 const source = new URL('../src/cli/main.ts', import.meta.url);
 
 function newestSourceTime(dir) {
