@@ -10,12 +10,15 @@
  * its internal files by path), so the package keeps it as a runtime dependency.
  */
 
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
 const outdir = process.argv[2] ?? join(root, 'dist', 'ocikit');
 
+// Chunk names carry content hashes: clear the folder so no stale chunk ships.
+rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: {
     main: join(root, 'src/cli/main.ts'),

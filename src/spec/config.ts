@@ -5,91 +5,86 @@
  * OnBuild), and turns Docker's bare-string Cmd/Entrypoint into one-element arrays. The bytes
  * stay exact.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { digestSchema } from './rules.ts';
 
 /** An optional field that also accepts null, read as absent (config.md "Properties"). */
-function optionalOrNull<T extends z.ZodType>(schema: T) {
-  return z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+function optionalOrNull<T extends z.ZodMiniType>(schema: T) {
+  return z.optional(z.nullable(schema));
 }
 
 /** Docker's StrSlice: an array of strings, null, or a bare string read as a one-element array. */
-const stringSlice = z
-  .preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(z.string()).nullable())
-  .optional();
+const stringSlice = z.optional(
+  z.pipe(
+    z.transform((value: unknown) => (typeof value === 'string' ? [value] : value)),
+    z.nullable(z.array(z.string())),
+  ),
+);
 
 // config.md Env: "VARNAME=VARVALUE"; the image-spec validator enforces ^[^=]+=.*$.
 const ENV_ENTRY = /^[^=]+=[\s\S]*$/;
-const envEntry = z.string().superRefine((value, ctx) => {
-  if (!ENV_ENTRY.test(value)) {
-    ctx.addIssue({ code: 'custom', message: 'must be "NAME=value" with a non-empty NAME (config.md Env)' });
-  }
-});
+const envEntry = z.string().check(
+  z.superRefine((value, ctx) => {
+    if (!ENV_ENTRY.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be "NAME=value" with a non-empty NAME (config.md Env)' });
+    }
+  }),
+);
 
-const emptyObject = z.object({}).loose();
+const emptyObject = z.looseObject({});
 
 /** Docker's Healthcheck (reserved in config.md): durations are integer nanoseconds. */
-const healthcheckSchema = z
-  .object({
-    Test: optionalOrNull(z.array(z.string())),
-    Interval: optionalOrNull(z.int()),
-    Timeout: optionalOrNull(z.int()),
-    StartPeriod: optionalOrNull(z.int()),
-    StartInterval: optionalOrNull(z.int()),
-    Retries: optionalOrNull(z.int()),
-  })
-  .loose();
+const healthcheckSchema = z.looseObject({
+  Test: optionalOrNull(z.array(z.string())),
+  Interval: optionalOrNull(z.int()),
+  Timeout: optionalOrNull(z.int()),
+  StartPeriod: optionalOrNull(z.int()),
+  StartInterval: optionalOrNull(z.int()),
+  Retries: optionalOrNull(z.int()),
+});
 
 /** config.md "config": execution defaults; Docker-only fields pass through untouched. */
-export const containerConfigSchema = z
-  .object({
-    User: optionalOrNull(z.string()),
-    ExposedPorts: optionalOrNull(z.record(z.string(), emptyObject)),
-    Env: optionalOrNull(z.array(envEntry)),
-    Entrypoint: stringSlice,
-    Cmd: stringSlice,
-    Volumes: z.record(z.string(), emptyObject).nullable().optional(),
-    WorkingDir: optionalOrNull(z.string()),
-    Labels: z.record(z.string(), z.string()).nullable().optional(),
-    StopSignal: optionalOrNull(z.string()),
-    ArgsEscaped: optionalOrNull(z.boolean()),
-    Healthcheck: optionalOrNull(healthcheckSchema),
-    Shell: optionalOrNull(z.array(z.string())),
-    OnBuild: z.array(z.string()).nullable().optional(),
-  })
-  .loose();
+export const containerConfigSchema = z.looseObject({
+  User: optionalOrNull(z.string()),
+  ExposedPorts: optionalOrNull(z.record(z.string(), emptyObject)),
+  Env: optionalOrNull(z.array(envEntry)),
+  Entrypoint: stringSlice,
+  Cmd: stringSlice,
+  Volumes: optionalOrNull(z.record(z.string(), emptyObject)),
+  WorkingDir: optionalOrNull(z.string()),
+  Labels: optionalOrNull(z.record(z.string(), z.string())),
+  StopSignal: optionalOrNull(z.string()),
+  ArgsEscaped: optionalOrNull(z.boolean()),
+  Healthcheck: optionalOrNull(healthcheckSchema),
+  Shell: optionalOrNull(z.array(z.string())),
+  OnBuild: optionalOrNull(z.array(z.string())),
+});
 
 /** config.md "history": one entry per build step, fields typed. */
-const historySchema = z
-  .object({
-    created: optionalOrNull(z.string()),
-    author: optionalOrNull(z.string()),
-    created_by: optionalOrNull(z.string()),
-    comment: optionalOrNull(z.string()),
-    empty_layer: optionalOrNull(z.boolean()),
-  })
-  .loose();
+const historySchema = z.looseObject({
+  created: optionalOrNull(z.string()),
+  author: optionalOrNull(z.string()),
+  created_by: optionalOrNull(z.string()),
+  comment: optionalOrNull(z.string()),
+  empty_layer: optionalOrNull(z.boolean()),
+});
 
 /** config.md: architecture, os and rootfs required; rootfs.type MUST be "layers". */
-export const configSchema = z
-  .object({
-    created: optionalOrNull(z.string()),
-    author: optionalOrNull(z.string()),
-    architecture: z.string(),
-    os: z.string(),
-    'os.version': optionalOrNull(z.string()),
-    'os.features': optionalOrNull(z.array(z.string())),
-    variant: optionalOrNull(z.string()),
-    config: containerConfigSchema.nullable().optional(),
-    rootfs: z
-      .object({
-        type: z.literal('layers'),
-        diff_ids: z.array(digestSchema),
-      })
-      .loose(),
-    history: optionalOrNull(z.array(historySchema)),
-  })
-  .loose();
+export const configSchema = z.looseObject({
+  created: optionalOrNull(z.string()),
+  author: optionalOrNull(z.string()),
+  architecture: z.string(),
+  os: z.string(),
+  'os.version': optionalOrNull(z.string()),
+  'os.features': optionalOrNull(z.array(z.string())),
+  variant: optionalOrNull(z.string()),
+  config: optionalOrNull(containerConfigSchema),
+  rootfs: z.looseObject({
+    type: z.literal('layers'),
+    diff_ids: z.array(digestSchema),
+  }),
+  history: optionalOrNull(z.array(historySchema)),
+});
 
 const NULL_AS_ABSENT = {
   top: ['created', 'author', 'os.version', 'os.features', 'variant', 'history'],

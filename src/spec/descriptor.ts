@@ -2,7 +2,7 @@
  * Descriptor and platform validation (descriptor.md, image-index.md "platform"). A descriptor's
  * embedded `data` is decoded and checked against its size and (when we can hash it) its digest.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { digestBytes, isDigest, parseDigest } from '../digest/index.ts';
 import {
   annotationsSchema,
@@ -16,36 +16,35 @@ import type { Descriptor, Platform } from './types.ts';
 import { validate } from './validate.ts';
 
 /** image-index.md "platform": architecture and os are required; unknown fields are kept. */
-export const platformSchema = z
-  .object({
-    architecture: z.string(),
-    os: z.string(),
-    'os.version': z.string().optional(),
-    'os.features': z.array(z.string()).optional(),
-    variant: z.string().optional(),
-    features: z.array(z.string()).optional(),
-  })
-  .loose();
+export const platformSchema = z.looseObject({
+  architecture: z.string(),
+  os: z.string(),
+  'os.version': z.optional(z.string()),
+  'os.features': z.optional(z.array(z.string())),
+  variant: z.optional(z.string()),
+  features: z.optional(z.array(z.string())),
+});
 
 /** descriptor.md: mediaType, digest and size are required; unknown fields are kept. */
 export const descriptorSchema = z
-  .object({
+  .looseObject({
     mediaType: mediaTypeSchema,
     digest: digestSchema,
     size: sizeSchema,
-    urls: z.array(uriSchema).optional(),
-    annotations: annotationsSchema.optional(),
-    data: base64Schema.optional(),
-    artifactType: mediaTypeSchema.optional(),
-    platform: platformSchema.optional(),
+    urls: z.optional(z.array(uriSchema)),
+    annotations: z.optional(annotationsSchema),
+    data: z.optional(base64Schema),
+    artifactType: z.optional(mediaTypeSchema),
+    platform: z.optional(platformSchema),
   })
-  .loose()
-  .superRefine((desc, ctx) => {
-    // Zod may run this even after a field failed: check only well-formed descriptors.
-    if (typeof desc.data !== 'string' || typeof desc.size !== 'number' || !isDigest(desc.digest)) return;
-    const problem = embeddedDataProblem(desc.data, desc.digest, desc.size);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['data'], message: problem });
-  });
+  .check(
+    z.superRefine((desc, ctx) => {
+      // Zod may run this even after a field failed: check only well-formed descriptors.
+      if (typeof desc.data !== 'string' || typeof desc.size !== 'number' || !isDigest(desc.digest)) return;
+      const problem = embeddedDataProblem(desc.data, desc.digest, desc.size);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['data'], message: problem });
+    }),
+  );
 
 /**
  * descriptor.md "data": the decoded bytes MUST be the referenced content. Checks the size always

@@ -1,5 +1,5 @@
 /** The image manifest schema (manifest.md; Docker manifest-v2-2.md has the same shape). */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { descriptorSchema } from './descriptor.ts';
 import { OCI } from './media-types.ts';
 import { annotationsSchema, mediaTypeSchema, schemaVersionSchema } from './rules.ts';
@@ -11,23 +11,24 @@ import { annotationsSchema, mediaTypeSchema, schemaVersionSchema } from './rules
  * (spec-checklist §10.11), so a copier must carry them.
  */
 export const manifestSchema = z
-  .object({
+  .looseObject({
     schemaVersion: schemaVersionSchema,
-    mediaType: mediaTypeSchema.optional(),
-    artifactType: mediaTypeSchema.optional(),
+    mediaType: z.optional(mediaTypeSchema),
+    artifactType: z.optional(mediaTypeSchema),
     config: descriptorSchema,
     layers: z.array(descriptorSchema),
-    subject: descriptorSchema.optional(),
-    annotations: annotationsSchema.optional(),
+    subject: z.optional(descriptorSchema),
+    annotations: z.optional(annotationsSchema),
   })
-  .loose()
-  .superRefine((manifest, ctx) => {
-    // manifest.md artifactType: MUST be set when config.mediaType is the empty value.
-    if (manifest.config?.mediaType === OCI.empty && manifest.artifactType === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['artifactType'],
-        message: `is required when config.mediaType is ${OCI.empty} (manifest.md)`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((manifest, ctx) => {
+      // manifest.md artifactType: MUST be set when config.mediaType is the empty value.
+      if (manifest.config?.mediaType === OCI.empty && manifest.artifactType === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['artifactType'],
+          message: `is required when config.mediaType is ${OCI.empty} (manifest.md)`,
+        });
+      }
+    }),
+  );

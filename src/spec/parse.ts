@@ -5,7 +5,7 @@
  * `value` is the JSON.parse result itself (every field and key order kept; integers beyond
  * 2^53-1 in unknown fields kept exact as JSON.rawJSON values), validated by the zod schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { digestBytes } from '../digest/index.ts';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import { configSchema, normaliseConfig } from './config.ts';
@@ -101,7 +101,7 @@ export function parseConfig(bytes: Uint8Array, options: ParseOptions = {}): Pars
   return { bytes, digest: digestBytes(bytes), mediaType: ct ?? OCI.config, value };
 }
 
-const ociLayoutSchema = z.object({ imageLayoutVersion: z.literal('1.0.0') }).loose();
+const ociLayoutSchema = z.looseObject({ imageLayoutVersion: z.literal('1.0.0') });
 
 /** Parses an `oci-layout` file (image-layout.md): a JSON object whose imageLayoutVersion is "1.0.0". */
 export function parseOciLayout(bytes: Uint8Array): OciLayoutHeader {

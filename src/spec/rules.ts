@@ -1,8 +1,8 @@
 /**
- * The field rules shared by every document, as zod schemas whose messages state the rule
+ * The field rules shared by every document, as zod (mini) schemas whose messages state the rule
  * broken (descriptor.md, annotations.md, media-types.md, spec-checklist §8 schema facts).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { digestProblem } from '../digest/index.ts';
 import { preview } from './errors.ts';
 import { isRawJson } from './json.ts';
@@ -18,16 +18,20 @@ export function mediaTypeProblem(value: string): string | undefined {
 }
 
 /** A string that must be a media type (descriptor.md mediaType, artifactType). */
-export const mediaTypeSchema = z.string().superRefine((value, ctx) => {
-  const problem = mediaTypeProblem(value);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const mediaTypeSchema = z.string().check(
+  z.superRefine((value, ctx) => {
+    const problem = mediaTypeProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+);
 
 /** A string that must follow the digest grammar (descriptor.md "Digests"). */
-export const digestSchema = z.string().superRefine((value, ctx) => {
-  const problem = digestProblem(value);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const digestSchema = z.string().check(
+  z.superRefine((value, ctx) => {
+    const problem = digestProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+);
 
 /**
  * The reason a `size` value is invalid, or undefined: descriptor.md says int64 and (main) never
@@ -51,44 +55,52 @@ export function sizeProblem(value: unknown): string | undefined {
 }
 
 /** A byte count (descriptor.md size). */
-export const sizeSchema = z.unknown().transform((value, ctx) => {
-  const problem = sizeProblem(value);
-  if (problem === undefined) return value as number;
-  ctx.addIssue({ code: 'custom', message: problem });
-  return z.NEVER;
-});
+export const sizeSchema = z.pipe(
+  z.unknown(),
+  z.transform((value, ctx) => {
+    const problem = sizeProblem(value);
+    if (problem === undefined) return value as number;
+    ctx.issues.push({ code: 'custom', message: problem, input: value });
+    return z.NEVER;
+  }),
+);
 
 // RFC 3986 §4.3 absolute-URI: scheme ":" then only characters URIs may hold, with valid escapes.
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/;
 
 /** A string that must be an absolute URI (descriptor.md urls: RFC 3986). */
-export const uriSchema = z.string().superRefine((value, ctx) => {
-  if (!ABSOLUTE_URI.test(value))
-    ctx.addIssue({ code: 'custom', message: 'must be an absolute URI (RFC 3986)' });
-});
+export const uriSchema = z.string().check(
+  z.superRefine((value, ctx) => {
+    if (!ABSOLUTE_URI.test(value))
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute URI (RFC 3986)' });
+  }),
+);
 
 // RFC 4648 §4: the standard alphabet, padded to a multiple of 4.
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** A string that must be padded standard base64 (descriptor.md data). */
-export const base64Schema = z.string().superRefine((value, ctx) => {
-  if (!BASE64.test(value)) {
-    ctx.addIssue({ code: 'custom', message: 'must be padded standard base64 (RFC 4648 §4)' });
-  }
-});
+export const base64Schema = z.string().check(
+  z.superRefine((value, ctx) => {
+    if (!BASE64.test(value))
+      ctx.addIssue({ code: 'custom', message: 'must be padded standard base64 (RFC 4648 §4)' });
+  }),
+);
 
 /** annotations.md: a map of string keys to string values. */
 export const annotationsSchema = z.record(z.string(), z.string());
 
 /** schemaVersion of manifests and indexes: exactly the integer 2. */
-export const schemaVersionSchema = z.unknown().superRefine((value, ctx) => {
-  if (value !== 2) {
-    ctx.addIssue({
-      code: 'custom',
-      message: value === undefined ? 'is required' : `must be 2, not ${preview(value)}`,
-    });
-  }
-});
+export const schemaVersionSchema = z.unknown().check(
+  z.superRefine((value, ctx) => {
+    if (value !== 2) {
+      ctx.addIssue({
+        code: 'custom',
+        message: value === undefined ? 'is required' : `must be 2, not ${preview(value)}`,
+      });
+    }
+  }),
+);
 
 /** The JSON type name of a value, for messages. */
 export function jsonTypeOf(value: unknown): string {

@@ -2,11 +2,11 @@
  * Runs a zod schema over an untrusted value and turns the first issue into one INVALID_DOCUMENT
  * error naming the JSON path and the rule (zod gives precise paths; we give plain words).
  */
-import type { z } from 'zod';
+import { type core, safeParse } from 'zod/mini';
 import { formatPath, invalidDocument } from './errors.ts';
 import { jsonTypeOf } from './rules.ts';
 
-type Issue = z.core.$ZodRawIssue;
+type Issue = core.$ZodRawIssue;
 
 const ARTICLE: Record<string, string> = {
   string: 'a string',
@@ -42,8 +42,8 @@ function describe(issue: Issue): string {
  * prefixed with `basePath`. On success returns `value` itself, typed as `T`: zod's output is not
  * used, so every field (even one named `__proto__`, which zod drops) and the key order survive.
  */
-export function validate<T>(schema: z.ZodType, value: unknown, basePath = ''): T {
-  const result = schema.safeParse(value, { error: describe });
+export function validate<T>(schema: core.$ZodType, value: unknown, basePath = ''): T {
+  const result = safeParse(schema, value, { error: describe });
   if (result.success) return value as T;
   const issue = result.error.issues[0];
   if (issue === undefined) throw invalidDocument(basePath, 'is invalid');

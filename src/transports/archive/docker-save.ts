@@ -2,7 +2,7 @@
  * The `docker save` format's own documents (spec-checklist §5.4): `manifest.json`, `repositories`,
  * and the Docker v2.2 manifest a reader synthesises for an image in it (§5.6, as containerd does).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Digest } from '../../digest/index.ts';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { DOCKER, type ManifestDocument, parseManifest, serializeJson } from '../../spec/index.ts';
@@ -18,13 +18,11 @@ export interface DockerSaveImage {
   [extra: string]: unknown;
 }
 
-const imageSchema = z
-  .object({
-    Config: z.string().min(1),
-    RepoTags: z.array(z.string()).nullable().optional(),
-    Layers: z.array(z.string().min(1)),
-  })
-  .loose();
+const imageSchema = z.looseObject({
+  Config: z.string().check(z.minLength(1)),
+  RepoTags: z.optional(z.nullable(z.array(z.string()))),
+  Layers: z.array(z.string().check(z.minLength(1))),
+});
 
 /** Largest `manifest.json` accepted. */
 export const MAX_DOCKER_MANIFEST_BYTES = 16 << 20;
@@ -40,7 +38,7 @@ export function parseDockerSaveManifest(bytes: Uint8Array, archive: string): Doc
       data: { path: archive },
     });
   }
-  const result = z.array(imageSchema).safeParse(value);
+  const result = z.safeParse(z.array(imageSchema), value);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue === undefined ? '' : issue.path.map(String).join('.');
