@@ -13,7 +13,7 @@ import type { ImageSink, ImageSource } from '../src/image/types.ts';
 import { layoutSink, layoutSource } from '../src/transports/layout/index.ts';
 import { registrySink, registrySource } from '../src/transports/registry/index.ts';
 import { type RunningRegistry, startRegistry } from '../test/helpers/registry.ts';
-import { BENCH_DIR, type Row, timeAsync, timeShell } from './lib.ts';
+import { BENCH_DIR, best, type Row, timeAsync, timeShell } from './lib.ts';
 import { writeTree } from './trees.ts';
 
 const OCIKIT = `${process.execPath} ${join(import.meta.dirname, '../bin/ocikit.js')}`;
@@ -98,6 +98,7 @@ export async function benchRegistry(): Promise<Row[]> {
       timeLibraryCopy(async () => [await registrySource(`${r.host}/bench/img:1`), layoutSink(`${dest}:img`)]),
     'library',
   );
+  const nodeStart = await best(5, () => timeShell(`${process.execPath} -e 0`));
   const row = (operation: string, key: keyof Timings, times = ocikit, target = '< 1x'): Row => ({
     operation,
     ocikit: times[key],
@@ -114,5 +115,14 @@ export async function benchRegistry(): Promise<Row[]> {
     row('library copyImage push, warm (in-process)', 'pushWarm', library, 'info'),
     row('library copyImage pull, cold (in-process)', 'pullCold', library, 'info'),
     row('library copyImage pull, warm (in-process)', 'pullWarm', library, 'info'),
+    {
+      // The floor under every CLI row: a Node process that loads nothing, against skopeo's whole
+      // warm pull. No Node command can finish faster than this line's left column.
+      operation: 'node -e 0 (process start, floor)',
+      ocikit: nodeStart,
+      peer: 'skopeo copy, pull warm',
+      peerTime: skopeo.pullWarm,
+      target: 'info',
+    },
   ];
 }
