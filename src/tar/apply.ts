@@ -89,6 +89,9 @@ export interface ApplyLayerResult {
 }
 
 const umask = process.umask();
+/** The owner every file this process creates starts with (no ids where the platform has none). */
+const PROCESS_UID = process.geteuid?.() ?? -1;
+const PROCESS_GID = process.getegid?.() ?? -1;
 
 /**
  * Bytes of extended attributes (names, values and paths) held for the end of a layer; beyond this
@@ -138,6 +141,12 @@ class LayerApplier {
   private overwriting = false;
   /** Likewise for directories: whether the last directory entry found one already there. */
   private mergingDirs = false;
+  /**
+   * Root only: the group of each directory this layer has set the owner of (or found already
+   * right), by real path; emptied whenever a tree is removed, so it never describes a directory
+   * replaced since. See {@link ownedAtCreation}.
+   */
+  private readonly dirGroups = new Map<string, number>();
   private readonly skippedXattrNames = new Set<string>();
 
   constructor(root: string, options: ApplyLayerOptions) {
@@ -179,6 +188,7 @@ class LayerApplier {
 
   /** Removes a directory tree; rootless, unlocks read-only directories inside it when needed. */
   private removeTree(real: string): void {
+    this.dirGroups.clear();
     const abs = this.root.abs(real);
     try {
       this.writable(real, () => rmSync(abs, { recursive: true, force: true }));
@@ -248,7 +258,7 @@ class LayerApplier {
     const real = dir === '' ? base : `${dir}/${base}`;
     switch (entry.type) {
       case 'file':
-        await this.writeFile(real, entry, body);
+        await this.writeFile(real, dir, entry, body);
         break;
       case 'directory':
         this.makeDirectory(real, entry);
@@ -290,7 +300,10 @@ class LayerApplier {
   private applyRoot(entry: TarEntry): void {
     if (entry.type !== 'directory') throw unsafePath(entry.path, 'only a directory entry may name the root');
     const st = lstatSync(this.root.root);
-    if (this.chown) lchownSync(this.root.root, entry.uid, entry.gid);
+    if (this.chown) {
+      lchownSync(this.root.root, entry.uid, entry.gid);
+      this.dirGroups.set('', entry.gid);
+    }
     this.dirs.push({ real: '', mode: entry.mode, mtime: toUtimesSeconds(entry.mtimeNs), ino: st.ino });
   }
 
@@ -362,7 +375,23 @@ class LayerApplier {
     }
   }
 
-  private async writeFile(real: string, entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
+  /**
+   * Whether a file just created in the directory `dir` already has the entry's owner, so its
+   * fchown can be skipped (one system call per file of a root unpack). A new file takes the
+   * process's uid, and the process's gid or the directory's (a setgid directory, a `grpid` mount):
+   * when the entry's owner is the process's own uid:gid and `dir` is known to have that group,
+   * every case gives the entry's owner.
+   */
+  private ownedAtCreation(dir: string, entry: TarEntry): boolean {
+    return entry.uid === PROCESS_UID && entry.gid === PROCESS_GID && this.dirGroups.get(dir) === PROCESS_GID;
+  }
+
+  private async writeFile(
+    real: string,
+    dir: string,
+    entry: TarEntry,
+    body: AsyncIterable<Buffer>,
+  ): Promise<void> {
     let fd = -1;
     const mode = entry.mode & 0o7777;
     this.create(real, entry, (abs) => {
@@ -383,7 +412,7 @@ class LayerApplier {
           `layer entry ${JSON.stringify(entry.path)} is truncated`,
         );
       }
-      if (this.chown) fchownSync(fd, entry.uid, entry.gid);
+      if (this.chown && !this.ownedAtCreation(dir, entry)) fchownSync(fd, entry.uid, entry.gid);
       // chown clears setuid/setgid, and the umask may have masked bits: set the mode explicitly then.
       if ((mode & 0o7000) !== 0 || (mode & umask) !== 0) fchmodSync(fd, mode);
       const mtime = toUtimesSeconds(entry.mtimeNs);
@@ -435,8 +464,10 @@ class LayerApplier {
       }
     }
     this.root.rememberDir(real);
-    if (this.chown && !owned) lchownSync(abs, entry.uid, entry.gid);
-    else if (this.options.rootless) this.recordRootlessOwner(entry);
+    if (this.chown) {
+      if (!owned) lchownSync(abs, entry.uid, entry.gid);
+      this.dirGroups.set(real, entry.gid);
+    } else if (this.options.rootless) this.recordRootlessOwner(entry);
     this.dirs.push({
       real,
       mode: entry.mode & 0o7777,

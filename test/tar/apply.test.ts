@@ -242,6 +242,23 @@ test('setuid bits survive chown', async (t) => {
   assert.equal(st.uid, 1000);
 });
 
+test('files owned by the process under a setgid directory of another group still get their own group', async (t) => {
+  // A new file takes a setgid directory's group: the fchown a root apply skips for files already
+  // owned right must not be skipped here, whether the directory came from this layer or a lower one.
+  const setgidDir: HostileEntry = { name: 'g/', type: 'directory', mode: 0o2775, uid: 0, gid: 1234 };
+  const root = await rootWith(
+    t,
+    [setgidDir, { name: 'g/lower', content: 'l', uid: 0, gid: 0 }],
+    [setgidDir, { name: 'g/merged', content: 'm', uid: 0, gid: 0 }],
+    [{ name: 'g/implied', content: 'i', uid: 0, gid: 0 }],
+  );
+  assert.equal(statSync(`${root}/g`).mode & 0o7777, 0o2775);
+  for (const name of ['lower', 'merged', 'implied']) {
+    const st = statSync(`${root}/g/${name}`);
+    assert.deepEqual([name, st.uid, st.gid], [name, 0, 0]);
+  }
+});
+
 test('the DiffID is the sha256 of the stream as read, and a wrong one fails with DIGEST_MISMATCH naming it', async (t) => {
   const root = `${await scratch(t)}/r`;
   mkdirSync(root);
