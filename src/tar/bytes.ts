@@ -69,6 +69,12 @@ export class ByteSource {
     return out;
   }
 
+  /** Bytes that {@link takeSome} can return without crossing into the next chunk. */
+  get contiguous(): number {
+    const first = this.chunks[0];
+    return first === undefined ? 0 : first.length - this.head;
+  }
+
   /** Takes up to `max` bytes from what is buffered (at least one byte must be buffered). */
   takeSome(max: number): Buffer {
     const first = this.chunks[0] as Buffer;

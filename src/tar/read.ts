@@ -21,6 +21,21 @@ export type TarInput = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Readab
 export interface TarReadItem {
   entry: TarEntry;
   body: AsyncIterable<Buffer>;
+  /**
+   * A regular file's whole content when it was already buffered in one piece (most small files),
+   * so it can be written without an async iteration per file; `body` then yields exactly these
+   * bytes (use one or the other).
+   */
+  content?: Buffer;
+}
+
+/** An async iterable yielding one buffer (the body of an entry whose content is already read). */
+function single(chunk: Buffer): AsyncIterable<Buffer> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield chunk;
+    },
+  };
 }
 
 /** Options for {@link readTar}. */
@@ -280,7 +295,11 @@ export async function* readTar(input: TarInput, options: ReadTarOptions = {}): A
           if (entry.type === 'file') yield chunk;
         }
       };
-      yield { entry, body: body() };
+      if (entry.type === 'file' && remaining > 0 && source.contiguous >= remaining) {
+        const content = source.takeSome(remaining);
+        remaining = 0;
+        yield { entry, body: single(content), content };
+      } else yield { entry, body: body() };
       if (remaining > 0) for await (const _ of body()) void _;
       const pad = padOf(dataSize);
       if (pad > 0) {

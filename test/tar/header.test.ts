@@ -76,6 +76,27 @@ test('every entry type round-trips through encodeHeader and readTar', async () =
   assert.deepEqual(read[1]?.content, content);
 });
 
+test('a file already buffered whole comes as `content` too, one split across chunks only through its body', async () => {
+  const small = Buffer.from('small file\n');
+  const large = Buffer.alloc(5000, 7);
+  const bytes = archive([
+    { entry: makeEntry({ path: 'small', type: 'file', size: small.length }), content: small },
+    { entry: makeEntry({ path: 'large', type: 'file', size: large.length }), content: large },
+  ]);
+  const seen: Array<[string, string | undefined, number]> = [];
+  for await (const { entry, body, content } of readTar(chunked(bytes, 1536))) {
+    const parts: Buffer[] = [];
+    for await (const c of body) parts.push(c);
+    const streamed = Buffer.concat(parts);
+    if (content !== undefined) assert.deepEqual(content, streamed);
+    seen.push([entry.path, content?.toString('utf8'), streamed.length]);
+  }
+  assert.deepEqual(seen, [
+    ['small', 'small file\n', small.length],
+    ['large', undefined, large.length],
+  ]);
+});
+
 test('PAX carries long and non-ASCII names and link targets, large ids, sub-second mtimes and xattrs', async () => {
   const longName = `${'a'.repeat(150)}/${'b'.repeat(150)}/caf\u00e9`;
   const longTarget = `/${'t'.repeat(300)}`;
