@@ -25,3 +25,4 @@ export {
 } from './parse.ts';
 export { mediaTypeProblem, sizeProblem } from './rules.ts';
 export * from './types.ts';
+export { firstProblem, type SchemaProblem } from './validate.ts';

@@ -32,9 +32,26 @@ function describe(issue: Issue): string {
       return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
     case 'invalid_union':
       return `must be one of the allowed shapes, not ${jsonTypeOf(issue.input)}`;
+    case 'too_small':
+      if (issue.origin === 'string' && Number(issue.minimum) === 1) return 'must not be empty';
+      return `must be at least ${issue.minimum}${issue.origin === 'string' ? ' characters long' : ''}`;
     default:
       return issue.message ?? issue.code;
   }
+}
+
+/** Where a value breaks a schema, and the rule in plain words. */
+export interface SchemaProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** The first way `value` breaks `schema`, in plain words, or undefined when it conforms. */
+export function firstProblem(schema: core.$ZodType, value: unknown): SchemaProblem | undefined {
+  const result = safeParse(schema, value, { error: describe });
+  if (result.success) return undefined;
+  const issue = result.error.issues[0];
+  return { path: (issue?.path ?? []) as (string | number)[], message: issue?.message ?? 'is invalid' };
 }
 
 /**
@@ -43,9 +60,7 @@ function describe(issue: Issue): string {
  * used, so every field (even one named `__proto__`, which zod drops) and the key order survive.
  */
 export function validate<T>(schema: core.$ZodType, value: unknown, basePath = ''): T {
-  const result = safeParse(schema, value, { error: describe });
-  if (result.success) return value as T;
-  const issue = result.error.issues[0];
-  if (issue === undefined) throw invalidDocument(basePath, 'is invalid');
-  throw invalidDocument(formatPath(issue.path as (string | number)[], basePath), issue.message);
+  const problem = firstProblem(schema, value);
+  if (problem === undefined) return value as T;
+  throw invalidDocument(formatPath(problem.path, basePath), problem.message);
 }

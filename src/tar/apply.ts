@@ -89,9 +89,6 @@ export interface ApplyLayerResult {
 }
 
 const umask = process.umask();
-/** The owner every file this process creates starts with (no ids where the platform has none). */
-const PROCESS_UID = process.geteuid?.() ?? -1;
-const PROCESS_GID = process.getegid?.() ?? -1;
 
 /**
  * Bytes of extended attributes (names, values and paths) held for the end of a layer; beyond this
@@ -154,6 +151,9 @@ class LayerApplier {
    * replaced since. See {@link ownedAtCreation}.
    */
   private readonly dirGroups = new Map<string, number>();
+  /** The owner a file this apply creates starts with (read per apply: a process may change them). */
+  private readonly processUid = process.geteuid?.() ?? -1;
+  private readonly processGid = process.getegid?.() ?? -1;
   private readonly skippedXattrNames = new Set<string>();
 
   constructor(root: string, options: ApplyLayerOptions) {
@@ -322,7 +322,8 @@ class LayerApplier {
     const st = lstatSync(this.root.root);
     if (this.chown) {
       lchownSync(this.root.root, entry.uid, entry.gid);
-      this.dirGroups.set('', entry.gid);
+      // A root given as a symlink keeps its directory's group (lchown changed only the link).
+      if (st.isDirectory()) this.dirGroups.set('', entry.gid);
     }
     this.dirs.push({ real: '', mode: entry.mode, mtime: toUtimesSeconds(entry.mtimeNs), ino: st.ino });
   }
@@ -403,7 +404,8 @@ class LayerApplier {
    * every case gives the entry's owner.
    */
   private ownedAtCreation(dir: string, entry: TarEntry): boolean {
-    return entry.uid === PROCESS_UID && entry.gid === PROCESS_GID && this.dirGroups.get(dir) === PROCESS_GID;
+    const gid = this.processGid;
+    return entry.uid === this.processUid && entry.gid === gid && this.dirGroups.get(dir) === gid;
   }
 
   /** Creates the file of `entry` at `real`, returning its descriptor (open for writing). */

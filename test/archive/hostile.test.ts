@@ -146,7 +146,17 @@ describe('hostile archives', () => {
     const nul = await archive('null-manifest.tar', [{ name: 'manifest.json', content: 'null' }]);
     await assert.rejects(dockerArchiveSource(`docker-archive:${nul}`), { code: 'INVALID_ARCHIVE' });
     const bad = await archive('bad-manifest.tar', [{ name: 'manifest.json', content: '[{"Config":1}]' }]);
-    await assert.rejects(dockerArchiveSource(`docker-archive:${bad}`), { code: 'INVALID_ARCHIVE' });
+    await assert.rejects(dockerArchiveSource(`docker-archive:${bad}`), {
+      code: 'INVALID_ARCHIVE',
+      message: /manifest\.json \[0\]\.Config: must be a string, not a number$/,
+    });
+    const empty = await archive('empty-config.tar', [
+      { name: 'manifest.json', content: '[{"Config":"","Layers":[]}]' },
+    ]);
+    await assert.rejects(dockerArchiveSource(`docker-archive:${empty}`), {
+      code: 'INVALID_ARCHIVE',
+      message: /manifest\.json \[0\]\.Config: must not be empty$/,
+    });
   });
 
   test('oci-archive entries with .. are UNSAFE_PATH', async () => {

@@ -1,7 +1,17 @@
 /** Applying layers: whiteouts (layer.md W1–W12), merges and replacements, hard links, DiffIDs, rootless. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { test } from 'node:test';
 import { digestBytes } from '../../src/digest/index.ts';
 import { isOciError } from '../../src/errors/index.ts';
@@ -257,6 +267,39 @@ test('files owned by the process under a setgid directory of another group still
     const st = statSync(`${root}/g/${name}`);
     assert.deepEqual([name, st.uid, st.gid], [name, 0, 0]);
   }
+});
+
+test('a root given as a symlink to a setgid directory of another group: files still get their own group', async (t) => {
+  const dir = await scratch(t);
+  mkdirSync(`${dir}/real`);
+  chownSync(`${dir}/real`, 0, 1234);
+  chmodSync(`${dir}/real`, 0o2755);
+  symlinkSync('real', `${dir}/link`);
+  await applyLayer(`${dir}/link`, [
+    await hostileTar([
+      { name: './', type: 'directory', mode: 0o755, uid: 0, gid: 0 },
+      { name: 'f', content: 'x', uid: 0, gid: 0 },
+    ]),
+  ]);
+  const st = statSync(`${dir}/real/f`);
+  assert.deepEqual([st.uid, st.gid], [0, 0]);
+});
+
+test('a process whose effective group changed since the module loaded: files still get the entry group', async (t) => {
+  const root = `${await scratch(t)}/root`;
+  mkdirSync(root);
+  const layer = await hostileTar([
+    { name: 'd/', type: 'directory', mode: 0o755, uid: 0, gid: 0 },
+    { name: 'd/f', content: 'x', uid: 0, gid: 0 },
+  ]);
+  const original = process.getegid?.() ?? 0;
+  process.setegid?.(4321);
+  try {
+    await applyLayer(root, [layer]);
+  } finally {
+    process.setegid?.(original);
+  }
+  assert.equal(statSync(`${root}/d/f`).gid, 0);
 });
 
 test('the DiffID is the sha256 of the stream as read, and a wrong one fails with DIGEST_MISMATCH naming it', async (t) => {

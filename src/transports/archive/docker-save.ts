@@ -5,7 +5,14 @@
 import * as z from 'zod/mini';
 import type { Digest } from '../../digest/index.ts';
 import { ErrorCode, OciError } from '../../errors/index.ts';
-import { DOCKER, type ManifestDocument, parseManifest, serializeJson } from '../../spec/index.ts';
+import {
+  DOCKER,
+  firstProblem,
+  formatPath,
+  type ManifestDocument,
+  parseManifest,
+  serializeJson,
+} from '../../spec/index.ts';
 
 /** One image of `manifest.json`. */
 export interface DockerSaveImage {
@@ -24,6 +31,8 @@ const imageSchema = z.looseObject({
   Layers: z.array(z.string().check(z.minLength(1))),
 });
 
+const manifestJsonSchema = z.array(imageSchema);
+
 /** Largest `manifest.json` accepted. */
 export const MAX_DOCKER_MANIFEST_BYTES = 16 << 20;
 
@@ -38,19 +47,15 @@ export function parseDockerSaveManifest(bytes: Uint8Array, archive: string): Doc
       data: { path: archive },
     });
   }
-  const result = z.safeParse(z.array(imageSchema), value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue === undefined ? '' : issue.path.map(String).join('.');
+  const problem = firstProblem(manifestJsonSchema, value);
+  if (problem !== undefined) {
     throw new OciError(
       ErrorCode.INVALID_ARCHIVE,
-      `${archive}: manifest.json ${where}: ${issue?.message ?? 'is invalid'}`,
-      {
-        data: { path: archive },
-      },
+      `${archive}: manifest.json ${formatPath(problem.path)}: ${problem.message}`,
+      { data: { path: archive } },
     );
   }
-  return result.data as DockerSaveImage[];
+  return value as DockerSaveImage[];
 }
 
 /** A layer as the synthesised manifest lists it. */
