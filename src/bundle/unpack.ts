@@ -20,6 +20,8 @@ export interface UnpackOptions extends OperationOptions {
   rootless?: boolean;
   /** Called after each layer is applied. */
   onLayer?: (index: number, total: number) => void;
+  /** Called for what an apply skips rather than fails (see ApplyLayerOptions.onWarning). */
+  onWarning?: (message: string) => void;
 }
 
 /** What {@link unpackBundle} produced. */
@@ -85,6 +87,7 @@ export async function unpackBundle(
         rootless: options.rootless === true,
         diffId: diffIds[i],
         signal: options.signal,
+        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       });
       options.onLayer?.(i + 1, layers.length);
     }

@@ -21,6 +21,8 @@ export interface LayerFromDirectoryOptions {
   timestamp?: number;
   /** Worker threads for gzip. */
   threads?: number;
+  /** Called for what is left out rather than failed (extended attributes without getfattr). */
+  onWarning?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -40,7 +42,11 @@ export async function layerFromDirectory(
   try {
     const epoch = process.env.SOURCE_DATE_EPOCH;
     const timestamp = options.timestamp ?? (epoch && /^[0-9]+$/.test(epoch) ? Number(epoch) : undefined);
-    const { output, result } = compressAndDigest(createLayer(dir, { timestamp }), compression, {
+    const layer = createLayer(dir, {
+      timestamp,
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    });
+    const { output, result } = compressAndDigest(layer, compression, {
       threads: options.threads,
     });
     await pipeline(output, createWriteStream(file), { signal: options.signal });

@@ -1,8 +1,8 @@
 /**
  * Changesets between two snapshot directories (image-spec layer.md "Creating", "Whiteouts"):
  * a double walk in byte-wise order, like containerd's. A path is written when it is new or when
- * its type, mode, owner, size, mtime (at the precision the layer records), link target or device
- * number changed; content is not compared (a same-size rewrite that restored the mtime is
+ * its type, mode, owner, size, mtime (at the precision the layer records), link target, device
+ * number or extended attributes changed; content is not compared (a same-size rewrite that restored the mtime is
  * missed, as with containerd). A path missing from the upper tree becomes an explicit whiteout
  * `.wh.NAME` (W8, W11), written before its siblings (W9). A type change needs no whiteout: the
  * new entry replaces the old path when applied. A directory removed and re-created shows up as a
@@ -12,9 +12,17 @@ import type { BigIntStats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { makeEntry } from './entry.ts';
 import { END_OF_ARCHIVE, encodeHeader } from './header.ts';
-import { ChunkBuffer, type CreateLayerOptions, clampTime, entryOfWalk, serialiseEntry } from './layer.ts';
+import {
+  ChunkBuffer,
+  type CreateLayerOptions,
+  clampTime,
+  entryOfWalk,
+  serialiseEntry,
+  treeXattrsFor,
+} from './layer.ts';
 import { WHITEOUT_PREFIX } from './names.ts';
 import { HardlinkTracker, lstatBig, sortedChildren, type WalkEntry, walkEntryOf, walkTree } from './walk.ts';
+import type { TreeXattrs } from './xattr-read.ts';
 
 const CHUNK = 1 << 20;
 
@@ -23,12 +31,27 @@ function sameMtime(a: BigIntStats, b: BigIntStats, subsecond: boolean): boolean 
   return a.mtimeNs / 1_000_000_000n === b.mtimeNs / 1_000_000_000n;
 }
 
+function sameXattrs(a: Map<string, Buffer> | undefined, b: Map<string, Buffer> | undefined): boolean {
+  if ((a?.size ?? 0) !== (b?.size ?? 0)) return false;
+  for (const [name, value] of a ?? []) {
+    const other = b?.get(name);
+    if (other === undefined || !other.equals(value)) return false;
+  }
+  return true;
+}
+
 /** Whether the upper path must be written (metadata comparison, see the module comment). */
-function changed(lower: WalkEntry, upper: WalkEntry, subsecond: boolean): boolean {
+function changed(
+  lower: WalkEntry,
+  upper: WalkEntry,
+  subsecond: boolean,
+  xattrs: { lower: TreeXattrs; upper: TreeXattrs },
+): boolean {
   const a = lower.stats;
   const b = upper.stats;
   if (lower.type !== upper.type && !(upper.type === 'link' && lower.type === 'file')) return true;
   if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid) return true;
+  if (!sameXattrs(xattrs.lower.get(lower.path), xattrs.upper.get(upper.path))) return true;
   if (upper.type === 'directory') return !sameMtime(a, b, subsecond);
   if (a.size !== b.size || a.rdev !== b.rdev || !sameMtime(a, b, subsecond)) return true;
   return upper.type === 'symlink' && lower.linkname !== upper.linkname;
@@ -47,11 +70,12 @@ async function* changesetChunks(
   const lowerBase = lowerRoot.replace(/(.)\/+$/, '$1');
   const upperBase = upperRoot.replace(/(.)\/+$/, '$1');
   const whiteoutTime = clamp ?? 0n;
+  const xattrs = { lower: treeXattrsFor(lowerBase, options), upper: treeXattrsFor(upperBase, options) };
 
   function* emit(item: WalkEntry): Generator<Buffer> {
     const first = item.type === 'directory' ? undefined : links.check(item.stats, item.path);
     const resolved: WalkEntry = first !== undefined ? { ...item, type: 'link', linkname: first } : item;
-    yield* serialiseEntry(entryOfWalk(resolved, options, clamp), item.absPath, out);
+    yield* serialiseEntry(entryOfWalk(resolved, options, clamp, xattrs.upper), item.absPath, out);
     if (out.size >= CHUNK) yield out.take();
   }
 
@@ -87,7 +111,7 @@ async function* changesetChunks(
         if (upper.type === 'directory') yield* addTree(path);
         continue;
       }
-      if (changed(lower, upper, subsecond)) yield* emit(upper);
+      if (changed(lower, upper, subsecond, xattrs)) yield* emit(upper);
       if (upper.type === 'directory') {
         if (lower.type === 'directory') yield* diffDir(path);
         else yield* addTree(path);

@@ -4,7 +4,7 @@
  * ownership, mode and mtime from lstat, empty uname/gname, device numbers only on devices, and
  * mtimes clamped to a timestamp when given, so the same tree always gives the same bytes.
  * Sub-second mtimes are truncated to whole seconds unless asked for (as Docker does; it also
- * keeps most headers free of PAX records).
+ * keeps most headers free of PAX records). Extended attributes are read from disk (xattr-read.ts).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -12,6 +12,7 @@ import { ErrorCode, OciError } from '../errors/index.ts';
 import type { TarEntry } from './entry.ts';
 import { END_OF_ARCHIVE, encodeHeader, padding } from './header.ts';
 import { HardlinkTracker, type WalkEntry, walkTree } from './walk.ts';
+import { readTreeXattrs, type TreeXattrs } from './xattr-read.ts';
 
 /** Options for {@link createLayer} and {@link createChangeset}. */
 export interface CreateLayerOptions {
@@ -21,6 +22,10 @@ export interface CreateLayerOptions {
   subsecondTimes?: boolean;
   /** Record this owner on every entry instead of the one on disk. */
   owner?: { uid: number; gid: number };
+  /** Record extended attributes from disk (default true; see xattr-read.ts for which). */
+  xattrs?: boolean;
+  /** Called for what is left out rather than failed (extended attributes without getfattr). */
+  onWarning?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -37,11 +42,17 @@ export function clampTime(options: CreateLayerOptions): bigint | undefined {
   return undefined;
 }
 
-/** The tar entry for a walked path (content not included). */
+/** The extended attributes to record for the tree at `root`, by path (none when not asked for). */
+export function treeXattrsFor(root: string, options: CreateLayerOptions): TreeXattrs {
+  return options.xattrs === false ? new Map() : readTreeXattrs(root, options.onWarning);
+}
+
+/** The tar entry for a walked path (content not included), with its attributes from `xattrs`. */
 export function entryOfWalk(
   item: WalkEntry,
   options: CreateLayerOptions,
   clamp: bigint | undefined,
+  xattrs?: TreeXattrs,
 ): TarEntry {
   const st = item.stats;
   let mtimeNs = st.mtimeNs;
@@ -61,7 +72,7 @@ export function entryOfWalk(
     // Linux dev_t encoding (glibc major()/minor()).
     devmajor: isDevice ? ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff) : 0,
     devminor: isDevice ? (rdev & 0xff) | ((rdev >>> 12) & ~0xff) : 0,
-    xattrs: new Map(),
+    xattrs: xattrs?.get(item.path) ?? new Map(),
   };
 }
 
@@ -123,10 +134,11 @@ export function* serialiseEntry(entry: TarEntry, absPath: string, out: ChunkBuff
 
 async function* layerChunks(root: string, options: CreateLayerOptions): AsyncGenerator<Buffer> {
   const clamp = clampTime(options);
+  const xattrs = treeXattrsFor(root, options);
   const out = new ChunkBuffer();
   for (const item of walkTree(root, new HardlinkTracker())) {
     options.signal?.throwIfAborted();
-    yield* serialiseEntry(entryOfWalk(item, options, clamp), item.absPath, out);
+    yield* serialiseEntry(entryOfWalk(item, options, clamp, xattrs), item.absPath, out);
     if (out.size >= CHUNK) yield out.take();
   }
   out.push(END_OF_ARCHIVE);

@@ -5,7 +5,8 @@
  * device + inode (the first path gets the content, later ones become hard links; layer.md
  * "Hardlinks"). Synchronous calls on purpose: per-file async round trips dominate small files.
  *
- * Extended attributes are not read from disk (Node has no xattr API); entries carry none.
+ * Extended attributes are not part of a walk: layer building reads them for the whole tree at
+ * once (xattr-read.ts).
  * Sockets are skipped: tar cannot represent them.
  */
 import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from 'node:fs';

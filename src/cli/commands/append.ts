@@ -5,6 +5,7 @@ import { openImage } from '../../image/image.ts';
 import { appendLayers, layerFromDirectory, type SpooledAppendedLayer } from '../../mutate/index.ts';
 import { DOCKER } from '../../spec/index.ts';
 import { printWritten, withSink, withSource } from '../context.ts';
+import { log } from '../output.ts';
 import { UsageError } from '../run.ts';
 
 /** Registers `append`. */
@@ -30,7 +31,12 @@ export function appendCommand() {
         try {
           for (const dir of dirs)
             layers.push(
-              await layerFromDirectory(dir, { compression: options.compression, docker, timestamp }),
+              await layerFromDirectory(dir, {
+                compression: options.compression,
+                docker,
+                timestamp,
+                onWarning: (message) => log(`warning: ${message}`),
+              }),
             );
           const created =
             timestamp === undefined

@@ -19,6 +19,7 @@ export function unpackCommand() {
         await unpackBundle(image, bundle, {
           rootless: options.rootless === true,
           onLayer: (i, n) => log(`applied layer ${i}/${n}`),
+          onWarning: (message) => log(`warning: ${message}`),
         });
       }),
     );

@@ -1,0 +1,109 @@
+/**
+ * The extended attributes of a tree on disk, for building layers (layer.md "File Attributes":
+ * xattrs; recorded as PAX `SCHILY.xattr.*`). Node has no xattr API, so one `getfattr` (the attr
+ * package, which also provides the `setfattr` an apply uses) dumps the whole tree in one pass:
+ * one process per layer, not per file. Symlinks are not followed; their own attributes are read.
+ *
+ * Recorded: the namespaces an apply sets (`user.`, `trusted.`, `security.`, POSIX ACLs), except
+ * `security.selinux`, a label of this host's policy that umoci and containerd leave out too.
+ */
+import { spawnSync } from 'node:child_process';
+import { ErrorCode, OciError } from '../errors/index.ts';
+import { checkXattrName } from './xattr-name.ts';
+
+/** Extended attributes by root-relative path (`''` is the root itself). */
+export type TreeXattrs = Map<string, Map<string, Buffer>>;
+
+/** Attributes never recorded from disk. */
+const HOST_ONLY = new Set(['security.selinux']);
+
+/** getfattr's text escapes (`\ooo` octal for unprintable bytes, `\\`) back to the original string. */
+function unescapeGetfattr(text: string): string {
+  if (!text.includes('\\')) return text;
+  const latin1 = text.replace(/\\([0-7]{3})|\\\\/g, (_match, octal: string | undefined) =>
+    octal === undefined ? '\\' : String.fromCharCode(Number.parseInt(octal, 8)),
+  );
+  return Buffer.from(latin1, 'latin1').toString('utf8');
+}
+
+/** Whether a name from disk is one an apply would set (a malformed one is left out, like any other). */
+function recordable(name: string): boolean {
+  try {
+    return checkXattrName(name, name);
+  } catch {
+    return false;
+  }
+}
+
+/** Parses `getfattr --dump --encoding=hex` output into attributes by root-relative path. */
+export function parseGetfattrDump(output: string, root: string): TreeXattrs {
+  const tree: TreeXattrs = new Map();
+  const prefix = root.endsWith('/') ? root : `${root}/`;
+  let current: Map<string, Buffer> | undefined;
+  for (const line of output.split('\n')) {
+    if (line.startsWith('# file: ')) {
+      const path = unescapeGetfattr(line.slice('# file: '.length));
+      const rel = path === root ? '' : path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
+      current = undefined;
+      if (rel === undefined) continue;
+      current = new Map();
+      tree.set(rel, current);
+      continue;
+    }
+    if (current === undefined || line === '') continue;
+    const eq = line.indexOf('=');
+    const name = unescapeGetfattr(eq < 0 ? line : line.slice(0, eq));
+    const hex = eq < 0 ? '' : line.slice(eq + 1);
+    if (HOST_ONLY.has(name) || !recordable(name)) continue;
+    if (!/^(0x([0-9a-fA-F]{2})*)?$/.test(hex)) {
+      throw new OciError(
+        ErrorCode.IO_ERROR,
+        `unexpected getfattr output for ${name}: ${JSON.stringify(hex)}`,
+      );
+    }
+    current.set(name, Buffer.from(hex.slice(2), 'hex'));
+  }
+  for (const [path, attrs] of tree) if (attrs.size === 0) tree.delete(path);
+  return tree;
+}
+
+/**
+ * Reads the extended attributes of everything below `root` (and of `root`). Without `getfattr`
+ * the result is empty and `onWarning` says why; a filesystem without xattr support reads as none.
+ */
+export function readTreeXattrs(root: string, onWarning?: (message: string) => void): TreeXattrs {
+  const base = root.length > 1 ? root.replace(/\/+$/, '') : root;
+  const result = spawnSync(
+    'getfattr',
+    [
+      '--absolute-names',
+      '--physical',
+      '--no-dereference',
+      '--recursive',
+      '--dump',
+      '--match=-',
+      '--encoding=hex',
+      base,
+    ],
+    // The C locale makes every byte above 0x7e an octal escape, so names round-trip exactly.
+    { encoding: 'latin1', maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: 'C' } },
+  );
+  if (result.error !== undefined) {
+    if ((result.error as NodeJS.ErrnoException).code === 'ENOENT') {
+      onWarning?.('extended attributes were not recorded: getfattr (attr package) is not installed');
+      return new Map();
+    }
+    throw new OciError(ErrorCode.IO_ERROR, `cannot run getfattr: ${result.error.message}`, {
+      cause: result.error,
+    });
+  }
+  const problems = result.stderr
+    .split('\n')
+    .filter((line) => line !== '' && !line.endsWith('Operation not supported'));
+  if (result.status !== 0 && problems.length > 0) {
+    throw new OciError(ErrorCode.IO_ERROR, `cannot read extended attributes below ${base}: ${problems[0]}`, {
+      data: { path: base },
+    });
+  }
+  return parseGetfattrDump(result.stdout, base);
+}
