@@ -8,6 +8,7 @@
  * `security.selinux`, a label of this host's policy that umoci and containerd leave out too.
  */
 import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import { checkXattrName } from './xattr-name.ts';
 
@@ -16,6 +17,15 @@ export type TreeXattrs = Map<string, Map<string, Buffer>>;
 
 /** Attributes never recorded from disk. */
 const HOST_ONLY = new Set(['security.selinux']);
+
+/**
+ * The names getfattr is asked for (a POSIX extended regex, which has no negative lookahead): the
+ * recorded namespaces, `security.selinux` excluded already here, so a host that labels every file
+ * does not dump a label per file only for it to be dropped.
+ */
+const NAMES =
+  '^(user\\.|trusted\\.|system\\.posix_acl_(access|default)$|' +
+  'security\\.([^s]|s[^e]|se[^l]|sel[^i]|seli[^n]|selin[^u]|selinu[^x]|selinux.))';
 
 /** getfattr's text escapes (`\ooo` octal for unprintable bytes, `\\`) back to the original string. */
 function unescapeGetfattr(text: string): string {
@@ -72,7 +82,8 @@ export function parseGetfattrDump(output: string, root: string): TreeXattrs {
  * the result is empty and `onWarning` says why; a filesystem without xattr support reads as none.
  */
 export function readTreeXattrs(root: string, onWarning?: (message: string) => void): TreeXattrs {
-  const base = root.length > 1 ? root.replace(/\/+$/, '') : root;
+  // The real path: getfattr does not descend into a root given as a symlink (the walk does).
+  const base = realpathSync(root);
   const result = spawnSync(
     'getfattr',
     [
@@ -81,7 +92,7 @@ export function readTreeXattrs(root: string, onWarning?: (message: string) => vo
       '--no-dereference',
       '--recursive',
       '--dump',
-      '--match=-',
+      `--match=${NAMES}`,
       '--encoding=hex',
       base,
     ],

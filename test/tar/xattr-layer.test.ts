@@ -57,6 +57,16 @@ test('createLayer records the extended attributes on disk: files, directories, s
   assert.deepEqual(await xattrsByPath(await collect(createLayer(dir, { xattrs: false }))), {});
 });
 
+test('a tree given through a symlink (and with a trailing slash) still has its attributes read', async (t) => {
+  const dir = await scratch(t);
+  mkdirSync(`${dir}/real`);
+  writeTree(`${dir}/real`);
+  symlinkSync('real', `${dir}/via`);
+  const direct = await xattrsByPath(await collect(createLayer(`${dir}/real`)));
+  assert.deepEqual(await xattrsByPath(await collect(createLayer(`${dir}/via`))), direct);
+  assert.deepEqual(await xattrsByPath(await collect(createLayer(`${dir}/real/`))), direct);
+});
+
 test('the attributes survive a round trip through applyLayer and through GNU tar', async (t) => {
   const dir = await scratch(t);
   const src = `${dir}/src`;
