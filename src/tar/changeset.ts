@@ -70,7 +70,17 @@ async function* changesetChunks(
   const lowerBase = lowerRoot.replace(/(.)\/+$/, '$1');
   const upperBase = upperRoot.replace(/(.)\/+$/, '$1');
   const whiteoutTime = clamp ?? 0n;
-  const xattrs = { lower: treeXattrsFor(lowerBase, options), upper: treeXattrsFor(upperBase, options) };
+  // One warning for both trees (a missing getfattr would be reported twice).
+  const warned = new Set<string>();
+  const warnOnce = (message: string): void => {
+    if (!warned.has(message)) options.onWarning?.(message);
+    warned.add(message);
+  };
+  const xattrOptions = { ...options, onWarning: warnOnce };
+  const xattrs = {
+    lower: treeXattrsFor(lowerBase, xattrOptions),
+    upper: treeXattrsFor(upperBase, xattrOptions),
+  };
 
   function* emit(item: WalkEntry): Generator<Buffer> {
     const first = item.type === 'directory' ? undefined : links.check(item.stats, item.path);

@@ -27,9 +27,12 @@ const NAMES =
   '^(user\\.|trusted\\.|system\\.posix_acl_(access|default)$|' +
   'security\\.([^s]|s[^e]|se[^l]|sel[^i]|seli[^n]|selin[^u]|selinu[^x]|selinux.))';
 
-/** getfattr's text escapes (`\ooo` octal for unprintable bytes, `\\`) back to the original string. */
+/**
+ * A name as getfattr printed it (read as latin1, one char per byte) back to the original string:
+ * its octal escapes (`\ooo`, used for newline, carriage return, `=` and backslash) become bytes,
+ * and the bytes, escaped or raw, are decoded as UTF-8 like every name Node reads from disk.
+ */
 function unescapeGetfattr(text: string): string {
-  if (!text.includes('\\')) return text;
   const latin1 = text.replace(/\\([0-7]{3})|\\\\/g, (_match, octal: string | undefined) =>
     octal === undefined ? '\\' : String.fromCharCode(Number.parseInt(octal, 8)),
   );
@@ -53,7 +56,15 @@ export function parseGetfattrDump(output: string, root: string): TreeXattrs {
   for (const line of output.split('\n')) {
     if (line.startsWith('# file: ')) {
       const path = unescapeGetfattr(line.slice('# file: '.length));
-      const rel = path === root ? '' : path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
+      // Below `/`, getfattr prints `//etc/...`.
+      const rel =
+        path === root
+          ? ''
+          : root === '/'
+            ? path.replace(/^\/+/, '')
+            : path.startsWith(prefix)
+              ? path.slice(prefix.length)
+              : undefined;
       current = undefined;
       if (rel === undefined) continue;
       current = new Map();
@@ -96,7 +107,7 @@ export function readTreeXattrs(root: string, onWarning?: (message: string) => vo
       '--encoding=hex',
       base,
     ],
-    // The C locale makes every byte above 0x7e an octal escape, so names round-trip exactly.
+    // Read as latin1 (one char per byte) in the C locale: names are decoded by unescapeGetfattr.
     { encoding: 'latin1', maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: 'C' } },
   );
   if (result.error !== undefined) {
@@ -108,11 +119,16 @@ export function readTreeXattrs(root: string, onWarning?: (message: string) => vo
       cause: result.error,
     });
   }
-  const problems = result.stderr
-    .split('\n')
-    .filter((line) => line !== '' && !line.endsWith('Operation not supported'));
-  if (result.status !== 0 && problems.length > 0) {
-    throw new OciError(ErrorCode.IO_ERROR, `cannot read extended attributes below ${base}: ${problems[0]}`, {
+  // A partial dump is never used: only "Operation not supported" (a filesystem without
+  // attributes) explains a failed run; a signal or any other message fails the layer.
+  const messages = result.stderr.split('\n').filter((line) => line !== '');
+  const unexplained = messages.filter((line) => !line.endsWith('Operation not supported'));
+  if (result.signal !== null || (result.status !== 0 && (messages.length === 0 || unexplained.length > 0))) {
+    const why =
+      result.signal !== null
+        ? `getfattr was killed by ${result.signal}`
+        : (unexplained[0] ?? `getfattr exited with status ${result.status}`);
+    throw new OciError(ErrorCode.IO_ERROR, `cannot read extended attributes below ${base}: ${why}`, {
       data: { path: base },
     });
   }

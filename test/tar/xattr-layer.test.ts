@@ -135,22 +135,36 @@ test('a changeset writes a path whose only change is an extended attribute', asy
   assert.deepEqual(paths, ['tagged']);
 });
 
-test('getfattr dumps are parsed with their escapes; SELinux labels and foreign namespaces are left out', () => {
+test('each file keeps its own attributes whatever its name: non-ASCII, look-alikes, newline, backslash, "="', async (t) => {
+  // The root itself has spaces and non-ASCII, which getfattr prints raw.
+  const root = `${await scratch(t)}/ré sp`;
+  mkdirSync(root);
+  const names = ['café', 'cafÃ©', 'new\nline', 'back\\slash', 'a=b', 'plain'];
+  for (const [i, name] of names.entries()) {
+    writeFileSync(`${root}/${name}`, name);
+    setXattr(`${root}/${name}`, 'user.id', String(i));
+  }
+  setXattr(`${root}/plain`, 'user.é', 'accent');
+  const expected: Record<string, Record<string, string>> = {};
+  for (const [i, name] of names.entries())
+    expected[name] = { 'user.id': Buffer.from(String(i)).toString('hex') };
+  (expected.plain as Record<string, string>)['user.é'] = Buffer.from('accent').toString('hex');
+  assert.deepEqual(await xattrsByPath(await collect(createLayer(root))), expected);
+});
+
+test('getfattr dumps: SELinux labels and foreign namespaces are left out; a root of / is read too', () => {
   const dump = [
-    '# file: /r',
+    '# file: /',
     'user.root=0x72',
     '',
-    '# file: /r/new\\012line\\\\back\\303\\251',
+    '# file: //etc/passwd',
     'user.empty=0x',
-    'security.selinux=0x73797374656d5f753a6f626a6563745f72',
+    'security.selinux=0x73797374656d5f75',
     'system.nfs4_acl=0x00',
-    'user.a\\040b=0x01ff',
-    '',
-    '# file: /elsewhere/x',
-    'user.y=0x01',
+    'user.a\\075b=0x01ff',
     '',
   ].join('\n');
-  const tree = parseGetfattrDump(dump, '/r');
+  const tree = parseGetfattrDump(dump, '/');
   assert.deepEqual(
     [...tree].map(([path, attrs]) => [
       path,
@@ -158,9 +172,28 @@ test('getfattr dumps are parsed with their escapes; SELinux labels and foreign n
     ]),
     [
       ['', { 'user.root': '72' }],
-      ['new\nline\\backé', { 'user.empty': '', 'user.a b': '01ff' }],
+      ['etc/passwd', { 'user.empty': '' }],
     ],
   );
+});
+
+test('a getfattr that dies part way fails the layer with IO_ERROR instead of dropping attributes', async (t) => {
+  const dir = await scratch(t);
+  mkdirSync(`${dir}/tree`);
+  writeTree(`${dir}/tree`);
+  mkdirSync(`${dir}/bin`);
+  // Prints the start of a dump, then is killed by a signal (no message on stderr).
+  writeFileSync(`${dir}/bin/getfattr`, `#!/bin/sh\necho "# file: $8/plain"\nkill -9 $$\n`, { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = `${dir}/bin:${path}`;
+  try {
+    await assert.rejects(collect(createLayer(`${dir}/tree`)), {
+      code: 'IO_ERROR',
+      message: /killed by SIGKILL/,
+    });
+  } finally {
+    process.env.PATH = path;
+  }
 });
 
 test('without getfattr, layers are built without attributes and a warning says why', async (t) => {
