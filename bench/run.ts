@@ -21,17 +21,9 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   registry: benchRegistry,
 };
 
-// The CLI runs from its bundle in dist/ when that is up to date: build it (library, then the
-// bundled command) so every timing is of the code a user installs.
-const repo = join(import.meta.dirname, '..');
-execFileSync(
-  process.execPath,
-  [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json')],
-  {
-    stdio: 'inherit',
-  },
-);
-execFileSync(process.execPath, [join(repo, 'scripts/bundle-cli.ts')], { stdio: 'inherit' });
+// The CLI runs from its bundle in dist/ when that is up to date: build it with the project's own
+// build script (library, then the bundled command) so every timing is of the code a user installs.
+execFileSync('npm', ['run', '--silent', 'build'], { cwd: join(import.meta.dirname, '..'), stdio: 'inherit' });
 
 const wanted = process.argv.slice(2);
 const selected = (name: string): boolean => wanted.length === 0 || wanted.includes(name);

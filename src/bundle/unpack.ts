@@ -87,7 +87,7 @@ export async function unpackBundle(
         rootless: options.rootless === true,
         diffId: diffIds[i],
         signal: options.signal,
-        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+        onWarning: options.onWarning,
       });
       options.onLayer?.(i + 1, layers.length);
     }

@@ -42,10 +42,7 @@ export async function layerFromDirectory(
   try {
     const epoch = process.env.SOURCE_DATE_EPOCH;
     const timestamp = options.timestamp ?? (epoch && /^[0-9]+$/.test(epoch) ? Number(epoch) : undefined);
-    const layer = createLayer(dir, {
-      timestamp,
-      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-    });
+    const layer = createLayer(dir, { timestamp, onWarning: options.onWarning });
     const { output, result } = compressAndDigest(layer, compression, {
       threads: options.threads,
     });

@@ -70,16 +70,10 @@ async function* changesetChunks(
   const lowerBase = lowerRoot.replace(/(.)\/+$/, '$1');
   const upperBase = upperRoot.replace(/(.)\/+$/, '$1');
   const whiteoutTime = clamp ?? 0n;
-  // One warning for both trees (a missing getfattr would be reported twice).
-  const warned = new Set<string>();
-  const warnOnce = (message: string): void => {
-    if (!warned.has(message)) options.onWarning?.(message);
-    warned.add(message);
-  };
-  const xattrOptions = { ...options, onWarning: warnOnce };
+  // The only warning (no getfattr) holds for both trees alike: it is reported by the upper one.
   const xattrs = {
-    lower: treeXattrsFor(lowerBase, xattrOptions),
-    upper: treeXattrsFor(upperBase, xattrOptions),
+    lower: treeXattrsFor(lowerBase, { ...options, onWarning: undefined }),
+    upper: treeXattrsFor(upperBase, options),
   };
 
   function* emit(item: WalkEntry): Generator<Buffer> {

@@ -196,19 +196,26 @@ test('a getfattr that dies part way fails the layer with IO_ERROR instead of dro
   }
 });
 
-test('without getfattr, layers are built without attributes and a warning says why', async (t) => {
+test('without getfattr, layers and changesets are built without attributes and one warning says why', async (t) => {
   const dir = await scratch(t);
-  writeTree(dir);
+  mkdirSync(`${dir}/lower`);
+  mkdirSync(`${dir}/upper`);
+  writeTree(`${dir}/upper`);
   const path = process.env.PATH;
   process.env.PATH = `${dir}/no-such-bin`;
-  const warnings: string[] = [];
+  const layerWarnings: string[] = [];
+  const changesetWarnings: string[] = [];
   try {
-    const tar = await collect(createLayer(dir, { onWarning: (m) => warnings.push(m) }));
+    const tar = await collect(createLayer(`${dir}/upper`, { onWarning: (m) => layerWarnings.push(m) }));
     assert.deepEqual(await xattrsByPath(tar), {});
+    const changes = createChangeset(`${dir}/lower`, `${dir}/upper`, {
+      onWarning: (m) => changesetWarnings.push(m),
+    });
+    assert.deepEqual(await xattrsByPath(await collect(changes)), {});
   } finally {
     process.env.PATH = path;
   }
-  assert.deepEqual(warnings, [
-    'extended attributes were not recorded: getfattr (attr package) is not installed',
-  ]);
+  const missing = 'extended attributes were not recorded: getfattr (attr package) is not installed';
+  assert.deepEqual(layerWarnings, [missing]);
+  assert.deepEqual(changesetWarnings, [missing]);
 });
