@@ -44,7 +44,7 @@ export function report(rows: Row[]): void {
   console.log(
     '\noperation'.padEnd(46) +
       'ocikit s'.padStart(10) +
-      '  peer'.padEnd(28) +
+      '  peer'.padEnd(34) +
       'peer s'.padStart(9) +
       '  ratio  target',
   );
@@ -53,7 +53,7 @@ export function report(rows: Row[]): void {
     console.log(
       r.operation.padEnd(45) +
         r.ocikit.toFixed(3).padStart(10) +
-        `  ${r.peer}`.padEnd(28) +
+        `  ${r.peer}`.padEnd(34) +
         r.peerTime.toFixed(3).padStart(9) +
         `  ${ratio.toFixed(2)}x  ${r.target}`,
     );

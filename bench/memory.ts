@@ -17,14 +17,16 @@ export interface MemoryRow {
   largeMiB: number;
 }
 
-function peakRssMiB(args: string[]): number {
+/** Runs `ocikit ARGS` under GNU time and returns its peak resident set size in MiB; throws if it fails. */
+export function peakRssMiB(args: string[]): number {
   const result = spawnSync('/usr/bin/time', ['-f', '%M', ...OCIKIT, ...args], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`ocikit ${args.join(' ')} failed: ${result.stderr}`);
   const lines = result.stderr.trim().split('\n');
   return Number(lines[lines.length - 1]) / 1024;
 }
 
-function writeFileOf(path: string, bytes: number): void {
+/** Writes `bytes` random (incompressible) bytes to `path`, 4 MiB at a time, creating its folder. */
+export function writeFileOf(path: string, bytes: number): void {
   const block = Buffer.alloc(4 << 20);
   const parts = Math.ceil(bytes / block.length);
   mkdirSync(join(path, '..'), { recursive: true });
@@ -65,7 +67,7 @@ export function benchMemory(): MemoryRow[] {
 /** Prints the memory table. */
 export function reportMemory(rows: MemoryRow[]): void {
   console.log(
-    `\n${'peak RSS'.padEnd(34)}${'10 MiB layer'.padStart(14)}${'1 GiB layer'.padStart(14)}${'delta'.padStart(10)}  target`,
+    `\n${'peak RSS'.padEnd(34)}${'at 10 MiB'.padStart(14)}${'at 1 GiB'.padStart(14)}${'delta'.padStart(10)}  target`,
   );
   for (const r of rows) {
     console.log(

@@ -33,7 +33,9 @@ await build({
   target: 'node22',
   minifySyntax: true,
   minifyWhitespace: true,
+  // The maps ship in the package, so they carry the sources they point to.
   sourcemap: 'linked',
+  sourcesContent: true,
   legalComments: 'linked',
   logLevel: 'warning',
   // Bundled CommonJS packages (commander) call `require` for Node's built-ins.

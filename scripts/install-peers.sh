@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Installs the real peers the test suite runs against (DESIGN.md §5): the Distribution registry,
-# skopeo, umoci, runc, oci-image-tool, plus the tools the tests and benchmarks drive.
+# skopeo, umoci, runc, oci-image-tool, plus the tools the tests and benchmarks drive, and a system
+# Node.js (the tests check that the packed command and library refuse a Node older than they need).
 # Idempotent: does nothing when every tool is already present.
 set -euo pipefail
 need=()
 for tool in docker-registry:docker-registry skopeo:skopeo umoci:umoci runc:runc oci-image-tool:oci-image-tool \
   pigz:pigz zstd:zstd htpasswd:apache2-utils busybox:busybox-static openssl:openssl tar:tar \
-  setfattr:attr /usr/bin/time:time script:bsdutils setpriv:util-linux mkfifo:coreutils; do
+  setfattr:attr buildah:buildah bzip2:bzip2 xz:xz-utils /usr/bin/time:time script:bsdutils setpriv:util-linux mkfifo:coreutils /sbin/setcap:libcap2-bin \
+  /usr/bin/node:nodejs python3:python3; do
   bin=${tool%%:*} pkg=${tool##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done
+[ -e /usr/share/gocode/src/github.com/containers/image/signature/fixtures/cosign.pub ] && command -v go >/dev/null 2>&1 || need+=(golang-github-containers-image-dev golang-go)
+# The TLS tests reach their loopback registry by a name that is not a loopback name.
+if ! getent hosts registry.ocikit.test >/dev/null 2>&1; then
+  echo "127.0.0.1 registry.ocikit.test" | if [ "$(id -u)" -ne 0 ]; then sudo tee -a /etc/hosts; else tee -a /etc/hosts; fi >/dev/null
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -1,6 +1,8 @@
 /**
  * ocikit's public API: the most used entry points of every module. Each module is also its own
  * subpath export (`ocikit/spec`, `ocikit/store`, `ocikit/copy`, ...) with everything it offers.
+ * On a Node.js older than 22.15, importing any of them throws `ocikit: needs Node >= 22.15 (this is
+ * vX.Y.Z)` with code `UNSUPPORTED_NODE` (src/errors/node-version.ts).
  */
 export { type UnpackOptions, unpackBundle } from './bundle/index.ts';
 export { type CopyOptions, type CopyResult, copyImage } from './copy/index.ts';

@@ -1,16 +1,18 @@
 /** Opening image sources and sinks for commands, with the global options, always closing them. */
 import type { ImageSink, ImageSource } from '../image/types.ts';
 import type { TransportOptions } from '../transports/index.ts';
+import { noteAssumedTag } from './assumed-tag.ts';
+import { type RegistryFlags, registryOptions, type Side } from './registry-flags.ts';
 
-/** The options every command inherits from the program. */
-export interface GlobalOptions {
-  insecure?: boolean;
-}
+/** The options every command inherits from the program (the registry flags). */
+export type GlobalOptions = RegistryFlags;
 
-/** Transport options from the global flags of the command line. */
-export function transportOptions(command: { optsWithGlobals(): object }): TransportOptions {
-  const globals = command.optsWithGlobals() as GlobalOptions;
-  return { insecure: globals.insecure === true };
+/**
+ * Transport options from the registry flags of the command line (credentials, auth file, TLS);
+ * for one `side` of a copy, its `--src-*` or `--dest-*` flags win over the global ones.
+ */
+export function transportOptions(command: { optsWithGlobals(): object }, side?: Side): TransportOptions {
+  return registryOptions(command.optsWithGlobals() as RegistryFlags, side);
 }
 
 /** Opens `name` as a source, runs `fn`, and closes the source whatever happens. */
@@ -20,7 +22,8 @@ export async function withSource<T>(
   fn: (source: ImageSource) => Promise<T>,
 ): Promise<T> {
   const { openSource } = await import('../transports/index.ts');
-  const source = await openSource(name, transportOptions(command));
+  await noteAssumedTag(name, command);
+  const source = await openSource(name, transportOptions(command, 'src'));
   try {
     return await fn(source);
   } finally {
@@ -35,7 +38,8 @@ export async function withSink<T>(
   fn: (sink: ImageSink) => Promise<T>,
 ): Promise<T> {
   const { openSink } = await import('../transports/index.ts');
-  const sink = await openSink(name, transportOptions(command));
+  await noteAssumedTag(name, command);
+  const sink = await openSink(name, transportOptions(command, 'dest'));
   try {
     return await fn(sink);
   } finally {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
+import { askMissingPasswords, parseBoolFlag } from './registry-flags.ts';
 
 type CommandFactory = () => Promise<object>;
 
@@ -22,12 +23,16 @@ const COMMANDS: Record<string, CommandFactory> = {
   append: async () => (await import('./commands/append.ts')).appendCommand(),
   mutate: async () => (await import('./commands/mutate.ts')).mutateCommand(),
   diff: async () => (await import('./commands/diff.ts')).diffCommand(),
+  build: async () => (await import('./commands/build.ts')).buildCommand(),
   ls: async () => (await import('./commands/registry.ts')).lsCommand(),
   catalog: async () => (await import('./commands/registry.ts')).catalogCommand(),
   delete: async () => (await import('./commands/registry.ts')).deleteCommand(),
   blob: async () => (await import('./commands/registry.ts')).blobCommand(),
   login: async () => (await import('./commands/auth.ts')).loginCommand(),
   logout: async () => (await import('./commands/auth.ts')).logoutCommand(),
+  key: async () => (await import('./commands/key.ts')).keyCommand(),
+  sign: async () => (await import('./commands/sign.ts')).signCommand(),
+  verify: async () => (await import('./commands/verify.ts')).verifyCommand(),
 };
 
 function version(): string {
@@ -37,10 +42,23 @@ function version(): string {
   return pkg.version;
 }
 
+/** Global options whose value may follow as the next argument (`--cert-dir DIR`). */
+const GLOBAL_VALUES = new Set(['--cert-dir', '--creds', '--registry-token', '--authfile']);
+
 /** The command named in `argv` (after the node and script paths), if it is a known one. */
 function requestedCommand(argv: string[]): string | undefined {
-  const first = argv.slice(2).find((arg) => !arg.startsWith('-'));
-  return first !== undefined && first in COMMANDS ? first : undefined;
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (GLOBAL_VALUES.has(arg)) i++;
+    else if (
+      arg === '--tls-verify' &&
+      /^(true|false|[01tTfF]|TRUE|FALSE|True|False)$/.test(args[i + 1] ?? '')
+    )
+      i++;
+    else if (!arg.startsWith('-')) return arg in COMMANDS ? arg : undefined;
+  }
+  return undefined;
 }
 
 /** Builds the program with the command `argv` names registered, or every command (for help and errors). */
@@ -48,7 +66,26 @@ export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('ocikit')
     .description('the OCI image toolkit: inspect, copy, verify and unpack container images without a daemon')
     .version(version())
-    .option('--insecure', 'use plain HTTP and skip TLS verification for registries')
+    .option(
+      '--tls-verify [bool]',
+      'registries: require HTTPS and verify certificates (default true; plain HTTP for localhost and 127.0.0.0/8). false skips verification and falls back to plain HTTP',
+      parseBoolFlag('--tls-verify'),
+    )
+    .option('--insecure', 'the same as --tls-verify=false')
+    .option(
+      '--cert-dir <dir>',
+      "registries: CA certificates (*.crt) and client pairs (NAME.cert + NAME.key), instead of the registry's certs.d folder",
+    )
+    .option(
+      '--creds <user[:password]>',
+      'registry credentials (the password is asked for on a terminal when left out)',
+    )
+    .option('--registry-token <token>', 'a bearer token for the registry')
+    .option(
+      '--authfile <file>',
+      "the auth file to read credentials from and login to save to (default $REGISTRY_AUTH_FILE, else the containers auth.json files, then Docker's config.json)",
+    )
+    .hook('preAction', (_program, action) => askMissingPasswords(action))
     .showHelpAfterError();
   const wanted = requestedCommand(argv);
   const versionOnly = wanted === undefined && argv.slice(2).some((a) => a === '-V' || a === '--version');

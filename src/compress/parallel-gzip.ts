@@ -13,7 +13,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { addAbortSignal, Transform, type TransformCallback } from 'node:stream';
-import { crc32 } from 'node:zlib';
+// A namespace, not a named import: see zstd.ts (crc32 came in Node 20.15).
+import * as zlib from 'node:zlib';
 import { toOciError } from '../errors/index.ts';
 import { type DeflateJob, DICTIONARY_SIZE, deflateBlock } from './deflate-block.ts';
 import { GZIP_HEADER, gzipTrailer } from './gzip-format.ts';
@@ -96,7 +97,7 @@ class ParallelGzip extends Transform {
   }
 
   private async consume(chunk: Buffer): Promise<void> {
-    this.crc = crc32(chunk, this.crc);
+    this.crc = zlib.crc32(chunk, this.crc);
     this.inputSize += chunk.byteLength;
     let offset = 0;
     while (offset < chunk.byteLength) {

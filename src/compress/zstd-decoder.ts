@@ -4,7 +4,8 @@
  */
 import { once } from 'node:events';
 import { Duplex, type Transform } from 'node:stream';
-import { createZstdDecompress } from 'node:zlib';
+// A namespace, not a named import: see zstd.ts.
+import * as zlib from 'node:zlib';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import { ZstdFrameScanner } from './zstd-frames.ts';
 
@@ -61,7 +62,7 @@ export class ZstdStreamDecoder extends Duplex {
   }
 
   private openFrame(): Transform {
-    const frame = createZstdDecompress({ chunkSize: CHUNK_SIZE });
+    const frame = zlib.createZstdDecompress({ chunkSize: CHUNK_SIZE });
     frame.on('data', (data: Buffer) => {
       if (!this.push(data)) frame.pause();
     });

@@ -1,7 +1,10 @@
 /** zstd through node:zlib (Node 22.15+), with no native addon to build (DESIGN.md §4). */
 import { once } from 'node:events';
 import { addAbortSignal, Duplex } from 'node:stream';
-import { constants, createZstdCompress, type ZstdCompress } from 'node:zlib';
+import type { ZstdCompress } from 'node:zlib';
+// A namespace, not named imports: on a Node without zstd those would fail to link before the
+// version check in src/errors/node-version.ts could say why.
+import * as zlib from 'node:zlib';
 import { integerOption } from './options.ts';
 
 /** Options of the zstd compressor. */
@@ -28,9 +31,9 @@ class DeterministicZstd extends Duplex {
 
   constructor(level: number) {
     super({ readableHighWaterMark: CHUNK_SIZE });
-    const inner = createZstdCompress({
+    const inner = zlib.createZstdCompress({
       chunkSize: CHUNK_SIZE,
-      params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_checksumFlag]: 1 },
+      params: { [zlib.constants.ZSTD_c_compressionLevel]: level, [zlib.constants.ZSTD_c_checksumFlag]: 1 },
     });
     inner.on('data', (data: Buffer) => {
       if (!this.push(data)) inner.pause();

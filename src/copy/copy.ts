@@ -46,7 +46,10 @@ const MAX_INDEX_DEPTH = 8;
 
 /** What a copy should do beyond a byte-for-byte transfer. */
 export interface CopyOptions extends OperationOptions {
-  /** For an index source: copy only the image for this platform (default: the host's). */
+  /**
+   * For an index source: copy only the image for this platform (default: the host's). For a
+   * single-platform image: the image must be for this platform (NO_MATCHING_PLATFORM otherwise).
+   */
   platform?: Platform | string;
   /** For an index source: copy the whole index, every child first. */
   allPlatforms?: boolean;
@@ -56,7 +59,12 @@ export interface CopyOptions extends OperationOptions {
   compression?: Compression;
   /** Blob transfers in flight at once (default {@link DEFAULT_COPY_JOBS}). */
   jobs?: number;
-  /** Called for every blob event. */
+  /**
+   * Called for every blob event: for each blob, `started` then `progress` (bytes written so far)
+   * then `done`, or a single `skipped` or `mounted`. The engine reports a blob's start and end;
+   * only the `progress` events of the sink's own reporting are passed on, so each blob is
+   * reported once whatever the sink.
+   */
   onProgress?: (event: BlobProgress) => void;
 }
 
@@ -68,18 +76,25 @@ export interface CopyResult {
   document: TopDocument;
 }
 
-/** Copies the image or index a source names into a sink, converting only what the options ask. */
+/**
+ * Copies the image or index a source names into a sink, converting only what the options ask.
+ * What cannot be copied is refused before the first blob moves: a single image for another
+ * platform than `platform` (NO_MATCHING_PLATFORM), a document the sink cannot hold (the sink's
+ * `checkTop`, e.g. an index into a docker-archive: UNSUPPORTED).
+ */
 export async function copyImage(
   source: ImageSource,
   sink: ImageSink,
   options: CopyOptions = {},
 ): Promise<CopyResult> {
-  const engine = new CopyEngine(source, sink, options);
   const top = await source.resolve({ signal: options.signal });
   const document = await source.manifest(top, { signal: options.signal });
+  const selected = await selectDocument(source, top, document, options);
+  sink.checkTop?.(selected);
+  const engine = new CopyEngine(source, sink, options);
   let written: TopDocument;
   try {
-    written = await copySelected(engine, source, document, options);
+    written = await engine.copyDocument(selected);
   } catch (err) {
     await engine.stop();
     throw engine.failure(err);
@@ -88,15 +103,23 @@ export async function copyImage(
   return { reference: committed.reference, digest: committed.digest, document: written };
 }
 
-/** Copies the whole document, or for an index without `allPlatforms`, the image for the platform. */
-async function copySelected(
-  engine: CopyEngine,
+/**
+ * What to copy: the whole document, or for an index without `allPlatforms`, the image for the
+ * platform. A single image asked for with a platform must be for it.
+ */
+async function selectDocument(
   source: ImageSource,
+  top: Descriptor,
   document: TopDocument,
   options: CopyOptions,
 ): Promise<TopDocument> {
+  if (document.kind === 'manifest' && options.platform !== undefined) {
+    const { checkImagePlatform } = await import('./platform-check.ts');
+    await checkImagePlatform(source, top, document, options.platform, { signal: options.signal });
+    return document;
+  }
   if (document.kind === 'index' && !options.allPlatforms) {
-    // Loaded only for an index: copies of a single image never select a platform.
+    // Loaded only for an index: a single image is checked, never selected.
     const { selectManifest } = await import('../platform/index.ts');
     const chosen = await selectManifest(
       document.value,
@@ -108,9 +131,9 @@ async function copySelected(
         return nested.value;
       },
     );
-    return engine.copyDocument(await source.manifest(chosen, { signal: options.signal }));
+    return source.manifest(chosen, { signal: options.signal });
   }
-  return engine.copyDocument(document);
+  return document;
 }
 
 class CopyEngine {
@@ -294,11 +317,15 @@ class CopyEngine {
       const spooled = await spoolRecompressed(input, compression, mediaType, this.signal);
       try {
         const descriptor = { ...layer, ...spooled.descriptor };
-        if (!(await this.sink.hasBlob(descriptor, { signal: this.signal }))) {
+        if (await this.sink.hasBlob(descriptor, { signal: this.signal })) {
+          this.report(descriptor, 'skipped', descriptor.size);
+        } else {
+          this.report(descriptor, 'started', 0);
           await this.sink.putBlob(descriptor, spooled.open(), {
             signal: this.signal,
-            onProgress: this.options.onProgress,
+            onProgress: this.bytesReported,
           });
+          this.report(descriptor, 'done', descriptor.size);
         }
         return descriptor;
       } finally {
@@ -317,17 +344,32 @@ class CopyEngine {
     return pending;
   }
 
-  private async transfer(descriptor: Descriptor): Promise<void> {
+  /** Reports one lifecycle event of a blob. */
+  private report(descriptor: Descriptor, state: BlobProgress['state'], done: number): void {
+    this.options.onProgress?.({
+      digest: descriptor.digest,
+      mediaType: descriptor.mediaType,
+      total: descriptor.size,
+      done,
+      state,
+    });
+  }
+
+  /**
+   * What a sink reports to: its byte counts only. Sinks may report a blob's start and end too
+   * (a registry upload does); those the engine reports itself, once.
+   */
+  private get bytesReported(): ((event: BlobProgress) => void) | undefined {
     const { onProgress } = this.options;
+    if (onProgress === undefined) return undefined;
+    return (event) => {
+      if (event.state === 'progress') onProgress(event);
+    };
+  }
+
+  private async transfer(descriptor: Descriptor): Promise<void> {
     const signal = this.signal;
-    const event = (state: BlobProgress['state'], done: number): void =>
-      onProgress?.({
-        digest: descriptor.digest,
-        mediaType: descriptor.mediaType,
-        total: descriptor.size,
-        done,
-        state,
-      });
+    const event = (state: BlobProgress['state'], done: number): void => this.report(descriptor, state, done);
     if (await this.sink.hasBlob(descriptor, { signal })) {
       event('skipped', descriptor.size);
       return;
@@ -343,7 +385,7 @@ class CopyEngine {
     // before the sink began, or after it gave up) from being an unhandled 'error' event.
     content.on('error', () => {});
     try {
-      await this.sink.putBlob(descriptor, content, { signal, onProgress });
+      await this.sink.putBlob(descriptor, content, { signal, onProgress: this.bytesReported });
     } finally {
       content.destroy();
     }

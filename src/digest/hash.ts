@@ -5,6 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { toOciError } from '../errors/index.ts';
 import { type Digest, makeDigest, type SupportedAlgorithm } from './digest.ts';
 
 /** Size of the blocks files are read in for hashing. */
@@ -53,13 +54,18 @@ export async function digestStream(
   return { digest: hasher.digest(), size: hasher.size };
 }
 
-/** The digest and size of a file, read in large blocks so hashing runs at full speed. */
+/**
+ * The digest and size of a file, read in large blocks so hashing runs at full speed. A missing
+ * file fails with NOT_FOUND (naming it), any other failure with IO_ERROR.
+ */
 export async function digestFile(
   path: string,
   algorithm: SupportedAlgorithm = 'sha256',
 ): Promise<{ digest: Digest; size: number }> {
   const hash = createHash(algorithm);
-  const handle = await open(path, 'r');
+  const handle = await open(path, 'r').catch((err: unknown) => {
+    throw toOciError(err);
+  });
   const buffer = Buffer.allocUnsafe(4 * HASH_CHUNK);
   let size = 0;
   try {
@@ -69,6 +75,8 @@ export async function digestFile(
       hash.update(buffer.subarray(0, bytesRead));
       size += bytesRead;
     }
+  } catch (err) {
+    throw toOciError(err);
   } finally {
     await handle.close();
   }

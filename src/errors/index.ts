@@ -2,6 +2,8 @@
  * The one error type of ocikit. Every failure a caller can act on is an `OciError`
  * with a stable `code`, structured `data`, and the underlying `cause` when there is one.
  */
+// First: on a Node.js too old for ocikit, loading any module stops here with one clear message.
+import './node-version.ts';
 
 /** Stable error codes; callers switch on these, never on messages. */
 export const ErrorCode = {
@@ -30,6 +32,12 @@ export const ErrorCode = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   UNSUPPORTED: 'UNSUPPORTED',
   IO_ERROR: 'IO_ERROR',
+  /** No signature (or not this one) is valid for the key, digest and annotations asked for. */
+  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  /** An encrypted private key did not open with the password given. */
+  WRONG_PASSWORD: 'WRONG_PASSWORD',
+  /** A command run for the caller (a build's RUN step) exited non-zero or was killed. */
+  COMMAND_FAILED: 'COMMAND_FAILED',
 } as const;
 
 /** One of the stable error codes. */

@@ -63,6 +63,11 @@ export interface ImageSink {
    * Returns false when the sink cannot, and the caller then uploads it.
    */
   mountBlob?(descriptor: Descriptor, from: ImageSource, options?: OperationOptions): Promise<boolean>;
+  /**
+   * Throws (UNSUPPORTED) when the sink cannot store this top document at all, e.g. an index in a
+   * format that holds single images; a copy asks before it writes anything. Absent: any document.
+   */
+  checkTop?(top: TopDocument): void;
   /** Stores a manifest or index by digest; children must be stored first. */
   putManifest(document: TopDocument, options?: OperationOptions): Promise<void>;
   /** Names the top document (tag, archive entry) and finishes the write. Returns what was written. */

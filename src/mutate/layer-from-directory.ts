@@ -42,9 +42,11 @@ export async function layerFromDirectory(
   try {
     const epoch = process.env.SOURCE_DATE_EPOCH;
     const timestamp = options.timestamp ?? (epoch && /^[0-9]+$/.test(epoch) ? Number(epoch) : undefined);
-    const layer = createLayer(dir, { timestamp, onWarning: options.onWarning });
+    // Aborting stops the walk and the compressor, and the spool folder goes with them.
+    const layer = createLayer(dir, { timestamp, onWarning: options.onWarning, signal: options.signal });
     const { output, result } = compressAndDigest(layer, compression, {
       threads: options.threads,
+      signal: options.signal,
     });
     await pipeline(output, createWriteStream(file), { signal: options.signal });
     const digests = await result;

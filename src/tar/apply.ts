@@ -9,6 +9,10 @@
  * - `.wh.X` removes X from lower layers only; X unpacked earlier in the same layer survives (W6, W7);
  * - `.wh..wh..opq` removes every lower-layer descendant of its directory not unpacked in this
  *   layer, wherever it appears in the tar (W10, W12), as containerd tracks unpacked paths;
+ * - a whiteout acts only when every component of its directory is a real directory: its path is
+ *   never resolved through a symlink, and one under a file, a symlink or a missing path (umoci
+ *   writes `d/.wh.child` after the file `d` that replaced directory `d`) removes and creates
+ *   nothing, without error;
  * - any `.wh.`-named entry is a whiteout whatever its type flag; no `.wh.` file is ever created;
  *   AUFS metadata (`.wh..wh.plnk`, `.wh..wh.aufs`, ...) and everything under it is skipped;
  * - hard links resolve their target inside the root (it may come from a lower layer) and refuse
@@ -246,14 +250,13 @@ class LayerApplier {
     const kind = classifyBase(base, name);
     const parentParts = parts.slice(0, -1);
     if (kind.kind === 'aufs-meta') return;
-    if (kind.kind === 'opaque') {
-      const dir = this.root.resolveDir(parentParts, name, true) as string;
-      this.opaque(dir, name);
-      return;
-    }
-    if (kind.kind === 'whiteout') {
-      const dir = this.root.resolveDir(parentParts, name, false);
-      if (dir !== undefined) this.whiteout(dir === '' ? kind.target : `${dir}/${kind.target}`, name);
+    if (kind.kind === 'opaque' || kind.kind === 'whiteout') {
+      // Only under a real directory: a whiteout under a file, a symlink or a missing path (as
+      // umoci writes "d/.wh.child" after replacing directory d by a file) removes nothing.
+      const dir = this.root.realDir(parentParts, name);
+      if (dir === undefined) return;
+      if (kind.kind === 'opaque') this.opaque(dir, name);
+      else this.whiteout(dir === '' ? kind.target : `${dir}/${kind.target}`, name);
       return;
     }
     if (parentParts.some((p) => p.startsWith('.wh.'))) {

@@ -137,6 +137,31 @@ export class SafeRoot {
     this.resolved.set(key, result);
     return result;
   }
+
+  /**
+   * The directory that cleaned components name when every one of them is a real directory,
+   * checked with lstat and never following a symlink (the path is then its own real path);
+   * undefined when one is missing, a symlink or anything else. Nothing is created. Whiteouts use
+   * this: a whiteout removes a child of the directory at its own path, never of what a symlink
+   * there points to, and one whose directory is not a directory names nothing that can exist.
+   */
+  realDir(parts: readonly string[], entryName: string): string | undefined {
+    let path = '';
+    for (const part of parts) {
+      path = path === '' ? part : `${path}/${part}`;
+      if (this.dirs.has(path)) continue;
+      let st: ReturnType<typeof lstatSync>;
+      try {
+        st = lstatSync(this.abs(path));
+      } catch (err) {
+        if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return undefined;
+        throw ioError(entryName, err);
+      }
+      if (!st.isDirectory()) return undefined;
+      this.dirs.add(path);
+    }
+    return path;
+  }
 }
 
 /** Wraps a filesystem error met while applying an entry. */

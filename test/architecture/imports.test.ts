@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   transports: 8,
   copy: 9,
   bundle: 9,
+  trust: 9,
   build: 10,
   cli: 11,
 };

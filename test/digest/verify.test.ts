@@ -196,7 +196,12 @@ describe('digestStream and digestFile', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
-  test('digestFile of a missing file fails', async () => {
-    await assert.rejects(digestFile(join(tmpdir(), 'ocikit-no-such-file-', String(process.pid))));
+  test('digestFile of a missing file fails with NOT_FOUND naming the file', async () => {
+    const missing = join(tmpdir(), `ocikit-no-such-file-${process.pid}`);
+    await assert.rejects(digestFile(missing), (err: unknown) => {
+      assert.ok(isOciError(err, 'NOT_FOUND'), `not an OciError NOT_FOUND: ${String(err)}`);
+      assert.ok(err.message.includes(missing), err.message);
+      return true;
+    });
   });
 });

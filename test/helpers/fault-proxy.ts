@@ -15,6 +15,8 @@ export interface SeenRequest {
   range: string | undefined;
   accept: string | undefined;
   acceptEncoding: string | undefined;
+  /** The status the registry answered a forwarded request with, once it has. */
+  status?: number;
 }
 
 /** Faults to inject; tests change them between steps. */
@@ -141,6 +143,7 @@ export async function startFaultProxy(registryHost: string): Promise<FaultProxy>
     }
     const reset = faults.resetBlobAfter;
     forward(target, req, res, (status) => {
+      s.status = status;
       if (!blobGet || (status !== 200 && status !== 206)) return undefined;
       let sent = 0;
       let flipped = false;

@@ -1,12 +1,13 @@
 /**
  * Starts a real Distribution registry (the `docker-registry` binary) on 127.0.0.1 with its own
- * config, storage in a temp dir, deletes enabled, and optional htpasswd or token auth.
+ * config, storage in a temp dir, deletes enabled, optional htpasswd or token auth, and optional
+ * TLS (`http.tls`), with client certificates required when client CAs are given.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,16 +21,29 @@ export interface TokenAuthConfig {
   rootCertBundle: string;
 }
 
+/** TLS settings of the registry (distribution `http.tls`). */
+export interface RegistryTlsConfig {
+  /** PEM paths of the server certificate and its key. */
+  certificate: string;
+  key: string;
+  /** PEM paths of CAs whose client certificates are required and accepted (`clientcas`). */
+  clientCas?: string[];
+}
+
 /** Options of {@link startRegistry}. */
 export interface StartRegistryOptions {
   auth?: 'htpasswd' | { token: TokenAuthConfig };
+  /** Serve HTTPS with these certificates instead of plain HTTP. */
+  tls?: RegistryTlsConfig;
+  /** The name `host` and `url` use (it must resolve to 127.0.0.1); default `127.0.0.1`. */
+  hostname?: string;
 }
 
 /** A running registry. */
 export interface RunningRegistry {
-  /** `127.0.0.1:PORT` */
+  /** `127.0.0.1:PORT` (or `HOSTNAME:PORT`) */
   host: string;
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://…` with TLS) */
   url: string;
   /** The temp dir holding config and storage. */
   dir: string;
@@ -62,12 +76,25 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Starts a registry and resolves once `GET /v2/` answers. */
+/** True once something accepts TCP connections on 127.0.0.1:`port` (a TLS registry's readiness). */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts a registry and resolves once `GET /v2/` answers (with TLS: once it accepts connections). */
 export async function startRegistry(options: StartRegistryOptions = {}): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ocikit-registry-'));
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
-  const url = `http://${host}`;
+  const address = `127.0.0.1:${port}`;
+  const host = `${options.hostname ?? '127.0.0.1'}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host}`;
   let credentials: RunningRegistry['credentials'];
   let auth = '';
   if (options.auth === 'htpasswd') {
@@ -83,10 +110,18 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       `auth:\n  token:\n    realm: ${JSON.stringify(t.realm)}\n    service: ${JSON.stringify(t.service)}\n` +
       `    issuer: ${JSON.stringify(t.issuer)}\n    rootcertbundle: ${JSON.stringify(t.rootCertBundle)}\n`;
   }
+  let tls = '';
+  if (options.tls) {
+    tls =
+      `  tls:\n    certificate: ${JSON.stringify(options.tls.certificate)}\n    key: ${JSON.stringify(options.tls.key)}\n` +
+      (options.tls.clientCas?.length
+        ? `    clientcas:\n${options.tls.clientCas.map((ca) => `      - ${JSON.stringify(ca)}\n`).join('')}`
+        : '');
+  }
   const config =
     'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n' +
     `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\n` +
-    `http:\n  addr: ${host}\n${auth}`;
+    `http:\n  addr: ${address}\n${tls}${auth}`;
   const configPath = join(dir, 'config.yml');
   await writeFile(configPath, config);
   const child: ChildProcess = spawn('docker-registry', ['serve', configPath], {
@@ -103,7 +138,8 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       resolve();
     }),
   );
-  for (let i = 0; !(await answers(url)); i++) {
+  const ready = () => (options.tls ? listening(port) : answers(url));
+  for (let i = 0; !(await ready()); i++) {
     if (exited || i > 100) {
       child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { layerFromDirectory } from '../../src/mutate/index.ts';
-import { chainId } from '../../src/spec/index.ts';
+import { chainId, chainIds } from '../../src/spec/index.ts';
 import { ocikit } from '../helpers/cli.ts';
 import { run } from '../helpers/exec.ts';
 import { suiteScratch } from '../helpers/tmp.ts';
@@ -54,18 +54,24 @@ describe('append and mutate', () => {
     const config = JSON.parse(configBytes.toString('utf8'));
     assert.equal(config.rootfs.type, 'layers');
     assert.equal(config.rootfs.diff_ids.length, 2);
+    const diffIds: string[] = [];
     for (const [i, layer] of manifest.layers.entries()) {
       assert.equal(layer.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
       const gunzipped = await run('bash', [
         '-c',
         `gzip -dc < ${join(layout, 'blobs', ...layer.digest.split(':'))} | sha256sum`,
       ]);
-      assert.equal(`sha256:${gunzipped.split(' ')[0]}`, config.rootfs.diff_ids[i], `layer ${i} DiffID`);
+      diffIds.push(`sha256:${gunzipped.split(' ')[0]}`);
+      assert.equal(diffIds[i], config.rootfs.diff_ids[i], `layer ${i} DiffID`);
     }
     assert.equal(config.history.length, 2);
     assert.equal(config.history[0].created, '2023-11-14T22:13:20Z');
     assert.equal(config.created, '2023-11-14T22:13:20Z');
-    assert.match(chainId(config.rootfs.diff_ids) ?? '', /^sha256:[a-f0-9]{64}$/);
+    // config.md "Layer ChainID": ChainID(L0|L1) = Digest(DiffID(L0) + " " + DiffID(L1)), from the
+    // DiffIDs gzip and sha256sum gave.
+    const [lower, upper] = diffIds;
+    assert.deepEqual(chainIds(config.rootfs.diff_ids), [lower, sha256(Buffer.from(`${lower} ${upper}`))]);
+    assert.equal(chainId(config.rootfs.diff_ids), sha256(Buffer.from(`${lower} ${upper}`)));
     await run('oci-image-tool', ['validate', '--type', 'image', '--ref', 'name=img', layout]);
     assert.match(await ok(['fsck', layout]), /^ok: /);
   });

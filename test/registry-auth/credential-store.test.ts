@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isOciError } from '../../src/errors/index.ts';
 import {
+  type CredentialStore,
   createDockerCredentialStore,
   DOCKER_HUB_KEY,
   dockerConfigPath,
@@ -21,7 +22,17 @@ async function configDir(t: Parameters<typeof scratch>[0], config: unknown) {
   await mkdir(bin);
   if (config !== undefined) await writeFile(join(dir, 'config.json'), JSON.stringify(config));
   const env = { DOCKER_CONFIG: dir, PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir };
-  return { dir, bin, env, store: createDockerCredentialStore({ env }) };
+  const described = createDockerCredentialStore({ env });
+  // Most tests compare the credentials alone, without where they were found.
+  const store: CredentialStore = {
+    ...described,
+    get: async (host) => {
+      const found = await described.get(host);
+      if (found !== undefined) delete found.source;
+      return found;
+    },
+  };
+  return { dir, bin, env, store, described };
 }
 
 describe('Docker config.json credentials', () => {
@@ -31,7 +42,7 @@ describe('Docker config.json credentials', () => {
   });
 
   test('auths: base64 user:password, username/password fields, identity tokens, colons in passwords', async (t) => {
-    const { store } = await configDir(t, {
+    const { store, described, dir } = await configDir(t, {
       auths: {
         'registry.example.test:5000': { auth: b64('ann:pa:ss:word') },
         'https://legacy.example.test/v1/': { username: 'bob', password: 'bobpw' },
@@ -39,10 +50,15 @@ describe('Docker config.json credentials', () => {
         [DOCKER_HUB_KEY]: { auth: b64('hubuser:hubpw') },
       },
     });
-    assert.deepEqual(await store.get('registry.example.test:5000'), {
+    assert.deepEqual(await described.get('registry.example.test:5000'), {
       username: 'ann',
       password: 'pa:ss:word',
+      source: {
+        description: `from ${join(dir, 'config.json')}`,
+        remedy: 'ocikit login registry.example.test:5000',
+      },
     });
+
     assert.deepEqual(await store.get('legacy.example.test'), { username: 'bob', password: 'bobpw' });
     assert.deepEqual(await store.get('tokens.example.test'), { username: '', identityToken: 'refresh-xyz' });
     for (const hub of ['docker.io', 'index.docker.io', 'registry-1.docker.io']) {

@@ -11,10 +11,10 @@ import {
   login,
   logout,
 } from '../../src/transports/registry/auth/index.ts';
+import { RegistryClient } from '../../src/transports/registry/client.ts';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
 import { scratch } from '../helpers/tmp.ts';
 import { startTokenServer, type TokenServer } from '../helpers/token-server.ts';
-import { send } from './client.ts';
 import { writeCredentialHelper } from './helper-script.ts';
 
 async function dockerConfig(t: Parameters<typeof scratch>[0]) {
@@ -48,7 +48,9 @@ describe('login / logout against a registry with htpasswd', () => {
     });
     assert.equal((await stat(path)).mode & 0o777, 0o600);
     const auth = createAuthenticator({ credentials: store });
-    assert.equal((await send(auth, registry.host, 'GET', `${registry.url}/v2/_catalog`, [])).status, 200);
+    const client = new RegistryClient(registry.host, { authenticator: auth });
+    t.after(() => client.close());
+    assert.ok(Array.isArray(await client.catalog()));
     assert.equal(await logout(registry.host, { store }), true);
     assert.equal(JSON.parse(await readFile(path, 'utf8')).auths[registry.host], undefined);
     assert.equal(await logout(registry.host, { store }), false);
@@ -114,7 +116,11 @@ describe('login against a registry with token auth', () => {
     const { path, store } = await dockerConfig(t);
     await login(registry.host, 'erin', 'erin-pw', { store });
     assert.ok(tokens.requests.some((r) => r.user === 'erin' && r.status === 200));
-    assert.deepEqual(await store.get(registry.host), { username: 'erin', password: 'erin-pw' });
+    assert.deepEqual(await store.get(registry.host), {
+      username: 'erin',
+      password: 'erin-pw',
+      source: { description: `from ${path}`, remedy: `ocikit login ${registry.host}` },
+    });
     assert.equal((await stat(path)).mode & 0o777, 0o600);
   });
 

@@ -1,23 +1,29 @@
-/** Bearer-token auth against a real Distribution registry trusting our RS256 token server. */
+/** Bearer-token auth against a real Distribution registry trusting our RS256 token server, through RegistryClient. */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, type TestContext, test } from 'node:test';
+import { type Digest, digestBytes } from '../../src/digest/index.ts';
 import { isOciError } from '../../src/errors/index.ts';
 import {
-  type AuthScope,
+  type Authenticator,
   type Credential,
   createAuthenticator,
   memoryCredentialStore,
 } from '../../src/transports/registry/auth/index.ts';
+import { RegistryClient } from '../../src/transports/registry/client.ts';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
 import { startTokenServer, type TokenServer } from '../helpers/token-server.ts';
-import { send } from './client.ts';
 
 const USERS = { alice: 'alice-secret-pw', reader: 'reader-secret-pw' };
-const repo = (name: string, ...actions: string[]): AuthScope => ({ type: 'repository', name, actions });
+
+/** Random bytes with their descriptor. */
+function blob(): { bytes: Buffer; descriptor: { digest: Digest; size: number } } {
+  const bytes = randomBytes(512);
+  return { bytes, descriptor: { digest: digestBytes(bytes), size: bytes.byteLength } };
+}
 
 describe('Bearer token auth with a real registry', () => {
   let tokens: TokenServer;
@@ -51,58 +57,59 @@ describe('Bearer token auth with a real registry', () => {
       ...(now ? { now } : {}),
     });
   const alice = () => authFor({ username: 'alice', password: USERS.alice });
-  const url = (path: string) => `${registry.url}${path}`;
 
-  async function pushBlob(auth: ReturnType<typeof authFor>, name: string, data: Buffer): Promise<string> {
-    const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
-    const scopes = [repo(name, 'pull', 'push')];
-    const start = await send(auth, registry.host, 'POST', url(`/v2/${name}/blobs/uploads/`), scopes);
-    assert.equal(start.status, 202);
-    const location = new URL(String(start.headers.location), registry.url);
-    location.searchParams.set('digest', digest);
-    const done = await send(auth, registry.host, 'PUT', location.href, scopes, data);
-    assert.equal(done.status, 201, done.text);
-    return digest;
+  /** A RegistryClient of the registry authenticating with `authenticator`, closed after the test. */
+  const clientOf = (t: TestContext, authenticator: Authenticator): RegistryClient => {
+    const client = new RegistryClient(registry.host, { authenticator });
+    t.after(() => client.close());
+    return client;
+  };
+
+  /** Uploads a new blob (no existence check first, so only the push scope is asked for). */
+  async function pushNew(client: RegistryClient, repository: string): Promise<Digest> {
+    const { bytes, descriptor } = blob();
+    assert.equal(await client.pushBlob(repository, descriptor, bytes, { skipExisting: false }), 'uploaded');
+    return descriptor.digest;
   }
 
-  test('push and pull scopes: a token is fetched with Basic credentials for exactly the scope', async () => {
+  test('push and pull scopes: a token is fetched with Basic credentials for exactly the scope', async (t) => {
+    const client = clientOf(t, alice());
+    const digest = await pushNew(client, 'alice/app');
+    assert.ok(await client.headBlob('alice/app', digest));
+    assert.deepEqual(
+      tokens.requests.map((r) => [r.method, r.user, r.service, r.scopes, r.status]),
+      [
+        ['GET', 'alice', tokens.service, ['repository:alice/app:pull,push'], 200],
+        ['GET', 'alice', tokens.service, ['repository:alice/app:pull'], 200],
+      ],
+    );
+  });
+
+  test('tokens are cached per host and scope set, whatever the order of actions', async (t) => {
     const auth = alice();
-    const digest = await pushBlob(auth, 'alice/app', Buffer.from('layer one'));
-    const head = await send(auth, registry.host, 'HEAD', url(`/v2/alice/app/blobs/${digest}`), [
-      repo('alice/app', 'pull'),
+    const client = clientOf(t, auth);
+    await pushNew(client, 'alice/cache');
+    assert.equal(tokens.requests.length, 1);
+    for (let i = 0; i < 3; i++) await pushNew(client, 'alice/cache');
+    assert.equal(tokens.requests.length, 1, 'no new token request for the same scope set');
+    const reordered = await auth.authorize(registry.host, [
+      { type: 'repository', name: 'alice/cache', actions: ['push', 'pull'] },
     ]);
-    assert.equal(head.status, 200);
-    const first = tokens.requests[0];
-    assert.equal(first?.method, 'GET');
-    assert.equal(first?.user, 'alice');
-    assert.equal(first?.service, tokens.service);
-    assert.deepEqual(first?.scopes, ['repository:alice/app:pull,push']);
-    assert.ok(tokens.requests.every((r) => r.status === 200));
+    assert.match(reordered ?? '', /^Bearer /);
+    assert.equal(tokens.requests.length, 1, 'push,pull is the same scope set as pull,push');
+    assert.equal(await client.headBlob('other', blob().descriptor.digest), undefined);
+    assert.equal(tokens.requests.length, 2, 'another scope set needs another token');
   });
 
-  test('tokens are cached per host and scope set, whatever the order of actions', async () => {
-    const auth = alice();
-    const scopes = [repo('alice/cache', 'pull', 'push')];
-    await send(auth, registry.host, 'POST', url('/v2/alice/cache/blobs/uploads/'), scopes);
-    const fetched = tokens.requests.length;
-    assert.equal(fetched, 1);
-    for (let i = 0; i < 4; i++) {
-      const reply = await send(auth, registry.host, 'POST', url('/v2/alice/cache/blobs/uploads/'), [
-        repo('alice/cache', 'push', 'pull'),
-      ]);
-      assert.equal(reply.status, 202);
-    }
-    assert.equal(tokens.requests.length, fetched, 'no new token request for the same scope set');
-    await send(auth, registry.host, 'GET', url('/v2/other/tags/list'), [repo('other', 'pull')]);
-    assert.equal(tokens.requests.length, fetched + 1, 'another scope set needs another token');
-  });
-
-  test('expiry is respected: the token is reused before expiry and refetched after', async () => {
+  test('expiry is respected: the token is reused before expiry and refetched after', async (t) => {
     let clock = Date.now();
-    const auth = authFor({ username: 'alice', password: USERS.alice }, () => clock);
+    const client = clientOf(
+      t,
+      authFor({ username: 'alice', password: USERS.alice }, () => clock),
+    );
     tokens.options.expiresIn = 120;
-    const scopes = [repo('alice/expiry', 'pull')];
-    const get = () => send(auth, registry.host, 'GET', url('/v2/alice/expiry/tags/list'), scopes);
+    const { digest } = blob().descriptor;
+    const get = () => client.headBlob('alice/expiry', digest);
     await get();
     assert.equal(tokens.requests.length, 1);
     clock += 60_000;
@@ -113,12 +120,15 @@ describe('Bearer token auth with a real registry', () => {
     assert.equal(tokens.requests.length, 2, 'expired after two minutes');
   });
 
-  test('expires_in missing means 60 seconds', async () => {
+  test('expires_in missing means 60 seconds', async (t) => {
     let clock = Date.now();
-    const auth = authFor({ username: 'alice', password: USERS.alice }, () => clock);
+    const client = clientOf(
+      t,
+      authFor({ username: 'alice', password: USERS.alice }, () => clock),
+    );
     tokens.options.expiresIn = null;
-    const get = () =>
-      send(auth, registry.host, 'GET', url('/v2/alice/default/tags/list'), [repo('alice/default', 'pull')]);
+    const { digest } = blob().descriptor;
+    const get = () => client.headBlob('alice/default', digest);
     await get();
     clock += 30_000;
     await get();
@@ -129,83 +139,62 @@ describe('Bearer token auth with a real registry', () => {
   });
 
   for (const fields of ['access_token', 'token'] as const) {
-    test(`a response carrying only "${fields}" works`, async () => {
+    test(`a response carrying only "${fields}" works`, async (t) => {
       tokens.options.fields = fields;
-      const reply = await send(alice(), registry.host, 'POST', url('/v2/alice/fields/blobs/uploads/'), [
-        repo('alice/fields', 'pull', 'push'),
-      ]);
-      assert.equal(reply.status, 202);
+      await pushNew(clientOf(t, alice()), 'alice/fields');
+      assert.equal(tokens.requests.length, 1);
     });
   }
 
-  test('a cross-repository mount asks one token for push on the target and pull on the source', async () => {
-    const auth = alice();
-    const digest = await pushBlob(auth, 'alice/source', Buffer.from('shared layer'));
+  test('a cross-repository mount asks one token for push on the target and pull on the source', async (t) => {
+    const client = clientOf(t, alice());
+    const digest = await pushNew(client, 'alice/source');
     tokens.requests.length = 0;
-    const scopes = [repo('alice/target', 'pull', 'push'), repo('alice/source', 'pull')];
-    const mount = await send(
-      auth,
-      registry.host,
-      'POST',
-      url(`/v2/alice/target/blobs/uploads/?mount=${digest}&from=alice/source`),
-      scopes,
+    assert.equal(
+      await client.mountBlob('alice/target', digest, 'alice/source'),
+      true,
+      'mounted, not uploaded',
     );
-    assert.equal(mount.status, 201, 'mounted, not a new upload');
-    assert.deepEqual(tokens.requests.at(-1)?.scopes, [
-      'repository:alice/source:pull',
-      'repository:alice/target:pull,push',
-    ]);
+    assert.deepEqual(
+      tokens.requests.map((r) => r.scopes),
+      [['repository:alice/source:pull', 'repository:alice/target:pull,push']],
+    );
+    assert.ok(await client.headBlob('alice/target', digest));
   });
 
-  test('the catalog needs registry:catalog:*', async () => {
-    const reply = await send(alice(), registry.host, 'GET', url('/v2/_catalog'), [
-      { type: 'registry', name: 'catalog', actions: ['*'] },
-    ]);
-    assert.equal(reply.status, 200);
-    assert.ok(Array.isArray(JSON.parse(reply.text).repositories));
+  test('the catalog needs registry:catalog:*', async (t) => {
+    assert.ok(Array.isArray(await clientOf(t, alice()).catalog()));
+    assert.deepEqual(
+      tokens.requests.map((r) => r.scopes),
+      [['registry:catalog:*']],
+    );
   });
 
-  test('anonymous pull is allowed when the token service grants it; anonymous push is refused', async () => {
+  test('anonymous pull is allowed when the token service grants it; anonymous push is refused', async (t) => {
     tokens.options.anonymousPull = true;
-    const auth = authFor();
-    const pull = await send(auth, registry.host, 'GET', url('/v2/alice/app/tags/list'), [
-      repo('alice/app', 'pull'),
-    ]);
-    assert.notEqual(pull.status, 401);
+    const client = clientOf(t, authFor());
+    assert.equal(await client.headBlob('alice/app', blob().descriptor.digest), undefined);
     assert.equal(tokens.requests[0]?.user, undefined);
-    await assert.rejects(
-      send(auth, registry.host, 'POST', url('/v2/alice/app/blobs/uploads/'), [
-        repo('alice/app', 'pull', 'push'),
-      ]),
-      (err) => isOciError(err, 'UNAUTHORIZED'),
-    );
+    await assert.rejects(pushNew(client, 'alice/app'), (err) => isOciError(err, 'UNAUTHORIZED'));
   });
 
-  test('anonymous access refused by the token service is UNAUTHORIZED asking to log in', async () => {
+  test('anonymous access refused by the token service is UNAUTHORIZED asking to log in', async (t) => {
     await assert.rejects(
-      send(authFor(), registry.host, 'GET', url('/v2/alice/app/tags/list'), [repo('alice/app', 'pull')]),
+      clientOf(t, authFor()).headBlob('alice/app', blob().descriptor.digest),
       (err) => isOciError(err, 'UNAUTHORIZED') && /requires authentication/.test(err.message),
     );
   });
 
-  test('a pull-only user may pull but not push (insufficient scope)', async () => {
-    const auth = authFor({ username: 'reader', password: USERS.reader });
-    const pull = await send(auth, registry.host, 'GET', url('/v2/alice/app/tags/list'), [
-      repo('alice/app', 'pull'),
-    ]);
-    assert.notEqual(pull.status, 401);
-    await assert.rejects(
-      send(auth, registry.host, 'POST', url('/v2/alice/app/blobs/uploads/'), [
-        repo('alice/app', 'pull', 'push'),
-      ]),
-      (err) => isOciError(err, 'UNAUTHORIZED'),
-    );
+  test('a pull-only user may pull but not push (insufficient scope)', async (t) => {
+    const client = clientOf(t, authFor({ username: 'reader', password: USERS.reader }));
+    assert.equal(await client.headBlob('alice/app', blob().descriptor.digest), undefined);
+    await assert.rejects(pushNew(client, 'alice/app'), (err) => isOciError(err, 'UNAUTHORIZED'));
   });
 
-  test('security: a wrong password is UNAUTHORIZED naming registry and user, never the password', async () => {
+  test('security: a wrong password is UNAUTHORIZED naming registry and user, never the password', async (t) => {
     const wrong = 'not-the-alice-password';
-    const auth = authFor({ username: 'alice', password: wrong });
-    await assert.rejects(send(auth, registry.host, 'GET', url('/v2/'), []), (err: unknown) => {
+    const client = clientOf(t, authFor({ username: 'alice', password: wrong }));
+    await assert.rejects(client.ping(), (err: unknown) => {
       assert.ok(isOciError(err, 'UNAUTHORIZED'));
       assert.match(
         err.message,
@@ -216,25 +205,18 @@ describe('Bearer token auth with a real registry', () => {
     });
   });
 
-  test('an identity token is exchanged with an OAuth2 POST (grant_type=refresh_token)', async () => {
+  test('an identity token is exchanged with an OAuth2 POST (grant_type=refresh_token)', async (t) => {
     tokens.options.refreshTokens = { 'refresh-alice': 'alice' };
-    const auth = authFor({ username: '', identityToken: 'refresh-alice' });
-    const reply = await send(auth, registry.host, 'POST', url('/v2/alice/oauth/blobs/uploads/'), [
-      repo('alice/oauth', 'pull', 'push'),
-    ]);
-    assert.equal(reply.status, 202);
+    await pushNew(clientOf(t, authFor({ username: '', identityToken: 'refresh-alice' })), 'alice/oauth');
     assert.deepEqual(
       tokens.requests.map((r) => [r.method, r.grantType, r.user, r.scopes]),
       [['POST', 'refresh_token', 'alice', ['repository:alice/oauth:pull,push']]],
     );
   });
 
-  test('when the OAuth2 POST answers 404 the GET flow is used', async () => {
+  test('when the OAuth2 POST answers 404 the GET flow is used', async (t) => {
     const auth = authFor({ username: 'alice', password: USERS.alice, identityToken: 'unused' });
-    const reply = await send(auth, registry.host, 'POST', url('/v2/alice/fallback/blobs/uploads/'), [
-      repo('alice/fallback', 'pull', 'push'),
-    ]);
-    assert.equal(reply.status, 202);
+    await pushNew(clientOf(t, auth), 'alice/fallback');
     assert.deepEqual(
       tokens.requests.map((r) => [r.method, r.status, r.user]),
       [
@@ -244,10 +226,10 @@ describe('Bearer token auth with a real registry', () => {
     );
   });
 
-  test('a refused identity token is UNAUTHORIZED', async () => {
+  test('a refused identity token is UNAUTHORIZED', async (t) => {
     tokens.options.refreshTokens = { 'refresh-alice': 'alice' };
-    const auth = authFor({ username: '', identityToken: 'stolen-or-stale' });
-    await assert.rejects(send(auth, registry.host, 'GET', url('/v2/'), []), (err: unknown) => {
+    const client = clientOf(t, authFor({ username: '', identityToken: 'stolen-or-stale' }));
+    await assert.rejects(client.ping(), (err: unknown) => {
       assert.ok(isOciError(err, 'UNAUTHORIZED'));
       assert.ok(!err.message.includes('stolen-or-stale'));
       return true;

@@ -233,35 +233,47 @@ describe('registry client under faults', () => {
     await assert.rejects(client.ping(), (err) => isOciError(err, ErrorCode.TIMEOUT) && err.retryable);
   });
 
-  test('a manifest over 4 MiB is refused without buffering it, with or without Content-Length', async (t) => {
-    const chunk = Buffer.alloc(1 << 20, 0x20);
-    let sent = 0;
+  test('a manifest over 4 MiB is refused without reading it to the end, with or without Content-Length', async (t) => {
+    // The server offers far more than any socket buffers hold and counts what it got to write:
+    // a client that reads the whole body before checking its size lets it write everything.
+    const total = 256 << 20;
+    const chunk = Buffer.alloc(64 << 10, 0x20);
+    const served = new Map<string, Promise<{ written: number; finished: boolean }>>();
     const host = await fakeServer(t, (req, res) => {
-      const declared = req.url?.includes('declared');
+      const declared = req.url?.includes('declared') === true;
+      let written = 0;
+      let closed = false;
+      served.set(
+        declared ? 'declared' : 'streamed',
+        new Promise((resolve) =>
+          res.on('close', () => {
+            closed = true;
+            resolve({ written, finished: written === total });
+          }),
+        ),
+      );
       res.writeHead(200, {
         'content-type': OCI.manifest,
-        ...(declared ? { 'content-length': String(64 << 20) } : {}),
+        ...(declared ? { 'content-length': String(total) } : {}),
       });
       const pump = () => {
-        while (sent < 64 << 20) {
-          sent += chunk.byteLength;
+        while (!closed && written < total) {
+          written += chunk.byteLength;
           if (!res.write(chunk)) return void res.once('drain', pump);
         }
-        res.end();
+        if (!closed) res.end();
       };
-      if (!declared) pump();
-      else res.write(chunk);
-      res.on('close', () => {
-        sent = 64 << 20;
-      });
+      pump();
     });
     const client = clientFor(t, host);
-    await assert.rejects(client.getManifest('huge/app', 'streamed'), (err) =>
-      isOciError(err, ErrorCode.TOO_LARGE),
-    );
-    await assert.rejects(client.getManifest('huge/app', 'declared'), (err) =>
-      isOciError(err, ErrorCode.TOO_LARGE),
-    );
+    for (const reference of ['streamed', 'declared']) {
+      await assert.rejects(client.getManifest('huge/app', reference), (err) =>
+        isOciError(err, ErrorCode.TOO_LARGE),
+      );
+      const { written, finished } = (await served.get(reference)) ?? { written: -1, finished: true };
+      assert.equal(finished, false, `${reference}: the client read all ${written} bytes before refusing`);
+      assert.ok(written < total / 2, `${reference}: the server wrote ${written} bytes`);
+    }
   });
 
   test('Docker-Content-Digest: empty counts as absent, a wrong one is DIGEST_MISMATCH, a tag fetch is hashed', async (t) => {

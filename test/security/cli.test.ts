@@ -19,12 +19,30 @@ function controlOf(text: string): string {
   return match === null ? '' : JSON.stringify(text.slice(Math.max(0, match.index - 20), match.index + 20));
 }
 
-test('ocikit ls oci:DIR prints no control characters from a hostile ref name', async (t) => {
+test('ocikit ls oci:DIR lists a hostile ref name with its control characters escaped', async (t) => {
   const root = join(await scratch(t, 'ocikit-sec-cli-'), 'layout');
   await writeImageLayout(root, [], { tag: `${INJECTION}v1` });
   const result = await ocikit(['ls', `oci:${root}`]);
+  assert.equal(result.code, 0, result.stderr);
   const text = `${result.stdout.toString('utf8')}${result.stderr}`;
   assert.equal(controlOf(text), '', `control characters reached the terminal: ${controlOf(text)}`);
+  assert.equal(
+    result.out,
+    '\\x1b]0;pwned\\x07\\x1b[2J\\x1b[Hall clearv1',
+    'the tag is listed, visibly escaped',
+  );
+});
+
+test('ocikit ls --json gives back the exact hostile ref name as valid JSON, with no raw control character', async (t) => {
+  const root = join(await scratch(t, 'ocikit-sec-cli-'), 'layout');
+  // DEL and the 8-bit CSI (C1) as well: JSON.stringify leaves those raw.
+  const tag = `${INJECTION}\u007f\u009b2Jv1`;
+  await writeImageLayout(root, [], { tag });
+  const result = await ocikit(['ls', '--json', `oci:${root}`]);
+  assert.equal(result.code, 0, result.stderr);
+  const text = result.stdout.toString('utf8');
+  assert.equal(controlOf(text), '', `control characters reached the terminal: ${controlOf(text)}`);
+  assert.deepEqual(JSON.parse(text), [tag]);
 });
 
 test('ocikit inspect prints no control characters from a hostile config (labels, env, user)', async (t) => {

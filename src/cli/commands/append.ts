@@ -7,6 +7,7 @@ import { DOCKER } from '../../spec/index.ts';
 import { printWritten, withSink, withSource } from '../context.ts';
 import { log } from '../output.ts';
 import { UsageError } from '../run.ts';
+import { commandSignal } from '../signal.ts';
 
 /** Registers `append`. */
 export function appendCommand() {
@@ -22,9 +23,11 @@ export function appendCommand() {
         .default('gzip' as const),
     )
     .option('--timestamp <seconds>', 'clamp file times to this Unix time (default: SOURCE_DATE_EPOCH)')
-    .action(async (name, dirs, options, command) =>
-      withSource(name, command, async (source) => {
-        const base = await openImage(source, { platform: options.platform });
+    .action(async (name, dirs, options, command) => {
+      // An interrupted append removes its spooled layers and the blob it was storing.
+      const signal = commandSignal();
+      await withSource(name, command, async (source) => {
+        const base = await openImage(source, { platform: options.platform, signal });
         const docker = base.document.mediaType === DOCKER.manifest;
         const timestamp = options.timestamp === undefined ? undefined : parseTimestamp(options.timestamp);
         const layers: SpooledAppendedLayer[] = [];
@@ -36,6 +39,7 @@ export function appendCommand() {
                 docker,
                 timestamp,
                 onWarning: (message) => log(`warning: ${message}`),
+                signal,
               }),
             );
           const created =
@@ -44,13 +48,13 @@ export function appendCommand() {
               : new Date(timestamp * 1000).toISOString().replace('.000Z', 'Z');
           const image = await appendLayers(base, layers, { created });
           await withSink(options.tag, command, async (sink) =>
-            printWritten(options.tag, (await copyImage(image.source, sink)).digest),
+            printWritten(options.tag, (await copyImage(image.source, sink, { signal })).digest),
           );
         } finally {
           await Promise.all(layers.map((l) => l.dispose()));
         }
-      }),
-    );
+      });
+    });
 }
 
 /** Parses `--timestamp`: whole seconds since the Unix epoch, within the range dates can express. */

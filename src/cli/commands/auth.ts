@@ -1,4 +1,4 @@
-/** `ocikit login REGISTRY -u USER --password-stdin` and `ocikit logout REGISTRY`. */
+/** `ocikit login REGISTRY [-u USER] [--password-stdin]` and `ocikit logout REGISTRY`. */
 import { Command } from '@commander-js/extra-typings';
 import { transportOptions } from '../context.ts';
 import { log } from '../output.ts';
@@ -12,33 +12,71 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-/** Registers `login`: verifies credentials against the registry, then saves them (Docker's config.json or its helper). */
+/** The user name and password: `-u` or asked on the terminal; `--password-stdin` or asked without echo. */
+async function askCredentials(
+  username: string | undefined,
+  passwordStdin: boolean,
+): Promise<{ username: string; password: string }> {
+  const { canPrompt, promptLine, promptSecret } = await import('../password-prompt.ts');
+  const terminal = canPrompt();
+  if (username === undefined) {
+    if (passwordStdin || !terminal) throw new UsageError('name the user with -u USER');
+    username = (await promptLine('Username: ')).trim();
+    if (username === '') throw new UsageError('the user name is empty');
+  }
+  if (passwordStdin) {
+    const password = await readStdin();
+    if (password === '') throw new UsageError('the password read from stdin is empty');
+    return { username, password };
+  }
+  if (!terminal) {
+    throw new UsageError(
+      'pass the password on stdin with --password-stdin (or run on a terminal to be asked for it)',
+    );
+  }
+  const password = await promptSecret('Password: ');
+  if (password === '') throw new UsageError('the password is empty');
+  return { username, password };
+}
+
+/**
+ * Registers `login`: verifies credentials against the registry (with the TLS flags), then saves
+ * them in the auth file (`--authfile`, else `$REGISTRY_AUTH_FILE`, else Docker's config.json or
+ * its credential helper).
+ */
 export function loginCommand() {
   return new Command('login')
     .description(
-      "log in to a registry: the credentials are checked, then saved in Docker's config.json (or its credential helper)",
+      "log in to a registry: the credentials are checked, then saved in the auth file (--authfile, $REGISTRY_AUTH_FILE, else Docker's config.json or its credential helper)",
     )
     .argument('<registry>', 'e.g. localhost:5000 or registry.example.com')
-    .requiredOption('-u, --username <user>', 'user name')
-    .option('--password-stdin', 'read the password from stdin (the only way: never on the command line)')
+    .option('-u, --username <user>', 'user name (asked for on a terminal when left out)')
+    .option(
+      '--password-stdin',
+      'read the password from stdin (otherwise it is asked for on the terminal, never echoed)',
+    )
     .action(async (registry, options, command) => {
-      if (!options.passwordStdin) throw new UsageError('pass the password on stdin with --password-stdin');
-      const password = await readStdin();
-      if (password === '') throw new UsageError('the password read from stdin is empty');
+      const { username, password } = await askCredentials(options.username, options.passwordStdin === true);
       const { login } = await import('../../transports/registry/auth/index.ts');
-      await login(registry, options.username, password, { insecure: transportOptions(command).insecure });
-      log(`logged in to ${registry} as ${options.username}`);
+      const { tlsVerify, certDir, authFile } = transportOptions(command);
+      await login(registry, username, password, {
+        ...(tlsVerify !== undefined ? { tlsVerify } : {}),
+        ...(certDir !== undefined ? { certDir } : {}),
+        ...(authFile !== undefined ? { authFile } : {}),
+      });
+      log(`logged in to ${registry} as ${username}`);
     });
 }
 
-/** Registers `logout`: removes the saved credentials of a registry. */
+/** Registers `logout`: removes the saved credentials of a registry (from `--authfile` when given). */
 export function logoutCommand() {
   return new Command('logout')
     .description('remove the saved credentials of a registry')
     .argument('<registry>', 'e.g. localhost:5000')
-    .action(async (registry) => {
+    .action(async (registry, _options, command) => {
       const { logout } = await import('../../transports/registry/auth/index.ts');
-      const removed = await logout(registry);
+      const { authFile } = transportOptions(command);
+      const removed = await logout(registry, authFile !== undefined ? { authFile } : {});
       log(removed ? `removed the credentials of ${registry}` : `no credentials were saved for ${registry}`);
     });
 }

@@ -4,8 +4,10 @@ import { copyImage } from '../../copy/index.ts';
 import { openImage } from '../../image/image.ts';
 import { type ConfigChanges, mutateAnnotations, mutateConfig, mutatePlatform } from '../../mutate/index.ts';
 import { parsePlatform } from '../../platform/index.ts';
+import { givenOnce, parseExposedPort, parseStopSignal } from '../config-values.ts';
 import { printWritten, withSink, withSource } from '../context.ts';
 import { UsageError } from '../run.ts';
+import { commandSignal } from '../signal.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -43,15 +45,23 @@ export function mutateCommand() {
     .argument('<image>', 'image name')
     .requiredOption('-t, --tag <destination>', 'where to write the new image')
     .option('--platform <os/arch[/variant]>', 'the image to pick from an index')
-    .option('--entrypoint <argv>', 'entrypoint: a JSON array, or one string; "" clears it')
-    .option('--cmd <argv>', 'cmd: a JSON array, or one string; "" clears it')
+    .option(
+      '--entrypoint <argv>',
+      'entrypoint: a JSON array, or one string; "" clears it',
+      givenOnce('--entrypoint'),
+    )
+    .option('--cmd <argv>', 'cmd: a JSON array, or one string; "" clears it', givenOnce('--cmd'))
     .option('--env <KEY=VALUE>', 'set an environment variable (repeatable)', collect)
     .option('--label <KEY=VALUE>', 'set a label (repeatable)', collect)
     .option('--workdir <dir>', 'working directory')
     .option('--user <user>', 'user, uid, user:group or uid:gid')
-    .option('--expose <port>', 'expose a port, e.g. 8080 or 53/udp (repeatable)', collect)
+    .option(
+      '--expose <port>',
+      'expose a port, e.g. 8080 or 53/udp (repeatable)',
+      (value, previous: string[] = []) => collect(parseExposedPort(value), previous),
+    )
     .option('--volume <path>', 'declare a volume (repeatable)', collect)
-    .option('--stop-signal <signal>', 'stop signal, e.g. SIGTERM')
+    .option('--stop-signal <signal>', 'stop signal, e.g. SIGTERM', parseStopSignal)
     .option('--annotation <KEY=VALUE>', 'set a manifest annotation (repeatable)', collect)
     .option('--set-platform <os/arch[/variant]>', 'change the platform the config declares')
     .action(async (name, options, command) =>
@@ -77,7 +87,10 @@ export function mutateCommand() {
         const annotations = keyValues(options.annotation, '--annotation');
         if (annotations) image = await mutateAnnotations(image, annotations);
         await withSink(options.tag, command, async (sink) =>
-          printWritten(options.tag, (await copyImage(image.source, sink)).digest),
+          printWritten(
+            options.tag,
+            (await copyImage(image.source, sink, { signal: commandSignal() })).digest,
+          ),
         );
       }),
     );

@@ -4,6 +4,7 @@ import { unpackBundle } from '../../bundle/index.ts';
 import { openImage } from '../../image/image.ts';
 import { withSource } from '../context.ts';
 import { log } from '../output.ts';
+import { commandSignal } from '../signal.ts';
 
 /** Registers `unpack`. */
 export function unpackCommand() {
@@ -13,14 +14,17 @@ export function unpackCommand() {
     .argument('<bundle>', 'bundle directory (created; must be empty)')
     .option('--platform <os/arch[/variant]>', 'the image to pick from an index')
     .option('--rootless', 'unpack without privileges; ownership is recorded, not applied')
-    .action(async (name, bundle, options, command) =>
-      withSource(name, command, async (source) => {
-        const image = await openImage(source, { platform: options.platform });
+    .action(async (name, bundle, options, command) => {
+      // An interrupted unpack removes the bundle it created (or empties the one it was given).
+      const signal = commandSignal();
+      await withSource(name, command, async (source) => {
+        const image = await openImage(source, { platform: options.platform, signal });
         await unpackBundle(image, bundle, {
           rootless: options.rootless === true,
+          signal,
           onLayer: (i, n) => log(`applied layer ${i}/${n}`),
           onWarning: (message) => log(`warning: ${message}`),
         });
-      }),
-    );
+      });
+    });
 }

@@ -127,6 +127,28 @@ class DockerArchiveSink implements ImageSink {
     }
   }
 
+  /**
+   * A Docker archive holds single images with an image config (spec-checklist §5.4): an index, or
+   * an artifact whose config is not an image config, is refused (UNSUPPORTED) before anything is
+   * written.
+   */
+  checkTop(top: TopDocument): asserts top is TopDocument & { kind: 'manifest' } {
+    if (top.kind !== 'manifest') {
+      throw new OciError(
+        ErrorCode.UNSUPPORTED,
+        `${this.name}: a docker archive holds single-platform images, not an index; copy one platform of it`,
+        { data: { mediaType: top.mediaType } },
+      );
+    }
+    if (!isConfigMediaType(top.value.config.mediaType)) {
+      throw new OciError(
+        ErrorCode.UNSUPPORTED,
+        `${this.name}: a docker archive holds images, not an artifact of config type ${top.value.config.mediaType}`,
+        { data: { mediaType: top.value.config.mediaType } },
+      );
+    }
+  }
+
   async putManifest(_document: TopDocument): Promise<void> {
     // The archive holds no manifest of its own: manifest.json is written at commit.
   }
@@ -135,15 +157,7 @@ class DockerArchiveSink implements ImageSink {
     top: TopDocument,
     options: OperationOptions = {},
   ): Promise<{ reference: string; digest: Digest }> {
-    if (top.kind !== 'manifest') {
-      throw new OciError(
-        ErrorCode.UNSUPPORTED,
-        `${this.name}: a docker archive holds single-platform images; choose a platform`,
-        {
-          data: { mediaType: top.mediaType },
-        },
-      );
-    }
+    this.checkTop(top);
     const manifest = top.value;
     const configStored = this.staging.get(manifest.config.digest);
     if (configStored === undefined) {

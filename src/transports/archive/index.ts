@@ -5,6 +5,7 @@
 
 export { dockerArchiveSink } from './docker-archive-sink.ts';
 export { dockerArchiveSource, IMAGE_NAME_ANNOTATION } from './docker-archive-source.ts';
+export { archiveNames } from './names.ts';
 export { type ArchiveSinkOptions, ociArchiveSink } from './oci-archive-sink.ts';
 export { ociArchiveSource, REF_NAME_ANNOTATION } from './oci-archive-source.ts';
 export {

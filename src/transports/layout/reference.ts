@@ -5,8 +5,12 @@
  * 1. If the text after the last `@` starts with a registered algorithm (`sha256:`, `sha512:`,
  *    `blake3:`), it is a digest: it must pass the digest grammar (INVALID_DIGEST otherwise, so
  *    `DIR@sha256:../../x` is refused, not read as a folder name).
- * 2. Otherwise, if the text after the last `:` is a valid ref name component (a tag: no `/`, and
- *    so no path separator after it), it is the ref name and DIR is everything before that `:`.
+ * 2. Otherwise, if the text after the last `:` has no `/` (so it cannot be the rest of a path),
+ *    it is the tag and DIR is everything before that `:`. The tag must be a component of the
+ *    `org.opencontainers.image.ref.name` grammar (image-layout.md "index.json file"):
+ *    `alphanum (separator alphanum)*`, separators `-._:@+` and `--`; anything else is
+ *    INVALID_REFERENCE, never read as part of a folder name (`oci:nt:bad tag` is an error, not
+ *    the folder `nt:bad tag`).
  * 3. Otherwise the whole text is DIR.
  * So `oci:/data/a:b:v1` is DIR `/data/a:b` tagged `v1`, and `oci:/mnt/c:x/layout` is just a DIR.
  */
@@ -40,8 +44,8 @@ export function parseLayoutReference(text: string): LayoutReference {
   const colon = body.lastIndexOf(':');
   if (colon !== -1) {
     const tag = body.slice(colon + 1);
-    if (isRefNameComponent(tag)) return { dir: checkDir(text, body.slice(0, colon)), tag };
     if (tag === '') throw invalid(text, 'the tag after ":" is empty');
+    if (!tag.includes('/')) return { dir: checkDir(text, body.slice(0, colon)), tag: checkTag(text, tag) };
   }
   return { dir: checkDir(text, body) };
 }
@@ -53,15 +57,21 @@ export function parseLayoutReference(text: string): LayoutReference {
 export function formatLayoutReference(ref: LayoutReference): string {
   if (ref.digest !== undefined) return `${LAYOUT_TRANSPORT}:${ref.dir}@${ref.digest}`;
   if (ref.tag !== undefined) {
-    if (!isRefNameComponent(ref.tag)) {
-      throw invalid(
-        `${LAYOUT_TRANSPORT}:${ref.dir}:${ref.tag}`,
-        `${JSON.stringify(ref.tag)} is not a valid tag`,
-      );
-    }
-    return `${LAYOUT_TRANSPORT}:${ref.dir}:${ref.tag}`;
+    const text = `${LAYOUT_TRANSPORT}:${ref.dir}:${ref.tag}`;
+    return `${LAYOUT_TRANSPORT}:${ref.dir}:${checkTag(text, ref.tag)}`;
   }
   return `${LAYOUT_TRANSPORT}:${ref.dir}`;
+}
+
+/** A tag must be one ref.name component (image-layout.md); INVALID_REFERENCE otherwise. */
+function checkTag(text: string, tag: string): string {
+  if (!isRefNameComponent(tag)) {
+    throw invalid(
+      text,
+      `${JSON.stringify(tag.slice(0, 200))} is not a valid tag: it takes letters and digits joined by one of -._:@+ or "--" (image-layout.md ref.name)`,
+    );
+  }
+  return tag;
 }
 
 function checkDir(text: string, dir: string): string {

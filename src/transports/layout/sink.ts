@@ -23,11 +23,11 @@ export function layoutSink(ref: LayoutReference | string): ImageSink {
     async hasBlob(descriptor: Descriptor): Promise<boolean> {
       return (await layout()).has(descriptor);
     },
+    /** Stores a blob through verified ingest, reporting bytes written as `progress` events. */
     async putBlob(descriptor: Descriptor, content: Readable, options: BlobOptions = {}): Promise<void> {
       const store = await layout();
       const { onProgress } = options;
       const event = { digest: descriptor.digest, mediaType: descriptor.mediaType, total: descriptor.size };
-      onProgress?.({ ...event, done: 0, state: 'started' });
       await store.ingest(
         content,
         { digest: descriptor.digest, size: descriptor.size },
@@ -36,7 +36,6 @@ export function layoutSink(ref: LayoutReference | string): ImageSink {
           onProgress: onProgress && ((done) => onProgress({ ...event, done, state: 'progress' })),
         },
       );
-      onProgress?.({ ...event, done: descriptor.size, state: 'done' });
     },
     async putManifest(document: TopDocument, options?: OperationOptions): Promise<void> {
       options?.signal?.throwIfAborted();

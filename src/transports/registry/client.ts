@@ -39,6 +39,12 @@ export interface RegistryClientOptions extends HttpOptions {
   apiHost?: string;
   /** Use plain HTTP even for a non-loopback host. */
   insecure?: boolean;
+  /**
+   * `false`: HTTPS without verification, falling back to plain HTTP when HTTPS fails (skopeo's
+   * `--tls-verify=false`). `true`: verified HTTPS even for a loopback host. Default: verified
+   * HTTPS, plain HTTP for loopback hosts.
+   */
+  tlsVerify?: boolean;
 }
 
 /** Options of calls that can be cancelled. */
@@ -107,6 +113,9 @@ function verifiedDigest(
   return served?.startsWith('sha256:') ? served : digestBytes(bytes);
 }
 
+/** TLS settings with no files: what `tlsVerify: false` alone amounts to. */
+const NO_TLS_FILES = { ca: [], clientCertificates: [], certDir: undefined, searched: [], explicit: false };
+
 /** A distribution API client for one registry. */
 export class RegistryClient {
   /** The registry's name as references spell it (e.g. `127.0.0.1:5000`). */
@@ -117,7 +126,10 @@ export class RegistryClient {
   constructor(registry: string, options: RegistryClientOptions = {}) {
     this.registry = registry;
     const apiHost = options.apiHost ?? registry;
-    const scheme = options.insecure === true || isInsecureHost(apiHost) ? 'http' : 'https';
+    const verify = options.tlsVerify !== false && options.tls?.verify !== false;
+    const plain =
+      options.insecure === true || (verify && options.tlsVerify !== true && isInsecureHost(apiHost));
+    const scheme = plain ? 'http' : 'https';
     const hostPort = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/.exec(
       apiHost,
     );
@@ -128,7 +140,12 @@ export class RegistryClient {
       );
     }
     const base = new URL(`${scheme}://${apiHost}/`);
-    this.http = new RegistryHttp(base, registry, options);
+    const tls = options.tls ?? (verify ? undefined : { ...NO_TLS_FILES, verify: false });
+    this.http = new RegistryHttp(base, registry, {
+      ...options,
+      ...(tls !== undefined ? { tls } : {}),
+      httpFallback: !plain && !verify,
+    });
   }
 
   /** The URL of an API path under `/v2/`. */

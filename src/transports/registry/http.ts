@@ -1,7 +1,9 @@
 /**
- * The HTTP core of the registry client: one undici Agent, authorization through an
- * {@link Authenticator}, manual redirects that never carry `Authorization` to another origin
- * (distribution-spec "Redirects", spec-checklist §10.24), bounded retries, and typed errors.
+ * The HTTP core of the registry client: one undici Agent (with the registry's TLS settings),
+ * authorization through an {@link Authenticator}, manual redirects that never carry
+ * `Authorization` to another origin (distribution-spec "Redirects", spec-checklist §10.24),
+ * bounded retries, typed errors, TLS failures explained, and, with verification off, plain HTTP
+ * when HTTPS fails (as containers/image pings the registry).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -10,6 +12,9 @@ import { ErrorCode, OciError } from '../../errors/index.ts';
 import { type Authenticator, type AuthScope, anonymousAuthenticator } from './auth-contract.ts';
 import { isNetworkFailure, networkError, registryError } from './errors.ts';
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy, waitOrAbort } from './retry.ts';
+import { type RecordingConnector, recordingConnector, tlsConnectOptions } from './tls/connector.ts';
+import { httpsOnlyFailure, isHttpsOnlyAnswer, tlsFailure } from './tls/failures.ts';
+import type { RegistryTls } from './tls/settings.ts';
 import { Agent, envHttpProxyAgent, request } from './undici-core.ts';
 import { resolveLocation, sameOrigin } from './url.ts';
 
@@ -57,6 +62,13 @@ export interface HttpOptions {
   /** Most redirects followed per request (default 5). */
   maxRedirects?: number;
   userAgent?: string;
+  /** The registry's TLS settings (CAs, client certificates, verification), for the client's own Agent. */
+  tls?: RegistryTls;
+  /**
+   * Ping HTTPS first and use plain HTTP from then on when that fails (skopeo's
+   * `--tls-verify=false`); the base URL must be `https:`.
+   */
+  httpFallback?: boolean;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -95,12 +107,16 @@ export async function discard(body: Dispatcher.ResponseData['body']): Promise<vo
 
 /** Sends requests to one registry origin with auth, redirects, retries and typed errors. */
 export class RegistryHttp {
-  /** The registry's base URL, e.g. `https://host:port`. */
-  readonly base: URL;
   /** The host[:port] the authenticator knows the registry by. */
   readonly host: string;
+  /** The undici dispatcher requests go through (token requests may share it). */
+  readonly dispatcher: Dispatcher;
+  private current: URL;
+  private readonly httpsOrigin: string | undefined;
+  private schemeCheck: Promise<void> | undefined;
+  private readonly tls: RegistryTls | undefined;
+  private readonly connector: RecordingConnector | undefined;
   private readonly authenticator: Authenticator;
-  private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private closed = false;
   private readonly policy: RetryPolicy;
@@ -108,14 +124,27 @@ export class RegistryHttp {
   private readonly userAgent: string;
 
   constructor(base: URL, host: string, options: HttpOptions = {}) {
-    this.base = base;
+    this.current = base;
     this.host = host;
+    this.tls = options.tls;
+    this.httpsOrigin = options.httpFallback === true && base.protocol === 'https:' ? base.origin : undefined;
     this.authenticator = options.authenticator ?? anonymousAuthenticator;
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? ownDispatcher(options);
+    if (options.dispatcher !== undefined) {
+      this.dispatcher = options.dispatcher;
+    } else {
+      const own = ownDispatcher(options);
+      this.dispatcher = own.dispatcher;
+      this.connector = own.connector;
+    }
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
     this.maxRedirects = options.maxRedirects ?? 5;
     this.userAgent = options.userAgent ?? 'ocikit';
+  }
+
+  /** The registry's base URL, e.g. `https://host:port` (`http:` once a fallback chose plain HTTP). */
+  get base(): URL {
+    return this.current;
   }
 
   /** The retry policy in force. */
@@ -124,7 +153,9 @@ export class RegistryHttp {
   }
 
   /** Sends `req`, retrying what may be retried; resolves with a response whose status is in `expect`. */
-  async send(req: HttpRequest): Promise<HttpResponse> {
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    if (this.httpsOrigin !== undefined) await this.checkScheme();
+    const req = { ...request, url: this.rebase(request.url) };
     const replayable = !(
       req.body !== undefined &&
       typeof req.body !== 'function' &&
@@ -140,11 +171,11 @@ export class RegistryHttp {
         const authorization = await this.authenticator.authorize(this.host, req.scopes, req.signal);
         const res = await this.sendFollowingRedirects(req, authorization);
         if (req.expect.includes(res.status)) return res;
-        if (res.status === 401 && !challenged && sameOrigin(res.url, this.base)) {
-          // One challenge per request: the authenticator learns the scheme (and fetches a token),
-          // then the request is sent once more; a second 401 is final.
+        if (res.status === 401 && sameOrigin(res.url, this.base)) {
+          // One retry per request: the first 401 teaches the authenticator the scheme (and fetches
+          // a token), then the request is sent once more. A second 401 is final, but reaches the
+          // authenticator too (its contract), so refused credentials fail naming registry and user.
           const body = await readText(res.body);
-          challenged = true;
           const wwwAuthenticate = res.headers['www-authenticate'] ?? '';
           const again = await this.authenticator.challenge(
             this.host,
@@ -153,7 +184,8 @@ export class RegistryHttp {
             req.signal,
             authorization ?? null,
           );
-          if (again && replayable) {
+          if (again && replayable && !challenged) {
+            challenged = true;
             attempt--;
             continue;
           }
@@ -161,10 +193,23 @@ export class RegistryHttp {
         } else {
           retryAfter = parseRetryAfter(res.headers['retry-after']);
           const body = req.method === 'HEAD' ? '' : await readText(res.body);
+          if (
+            res.status === 400 &&
+            res.url.protocol === 'http:' &&
+            (await this.wantsHttps(body, req.method))
+          ) {
+            throw httpsOnlyFailure({ registry: this.host, method: req.method, url: res.url });
+          }
           failure = registryError({ method: req.method, url: res.url, status: res.status, body });
         }
       } catch (err) {
         if (err instanceof OciError) throw err;
+        const tls = tlsFailure(
+          err,
+          { registry: this.host, tls: this.tls, method: req.method, url: req.url },
+          this.connector?.alertBehind(err),
+        );
+        if (tls !== undefined && !req.signal?.aborted) throw tls;
         failure = networkError(err, req.method, req.url, req.signal);
         if (failure.code === ErrorCode.ABORTED) throw failure;
         if (!isNetworkFailure(err)) throw failure;
@@ -215,6 +260,61 @@ export class RegistryHttp {
     }
   }
 
+  /**
+   * With plain HTTP as the fallback: `GET /v2/` over HTTPS once, and plain HTTP from then on when
+   * it fails in any way (containers/image's ping with verification off). Concurrent requests
+   * share the one ping; it is bounded by the Agent's connect and header timeouts.
+   */
+  private checkScheme(): Promise<void> {
+    this.schemeCheck ??= (async () => {
+      try {
+        const res = await request(new URL('/v2/', this.current), {
+          method: 'GET',
+          headers: { 'user-agent': this.userAgent },
+          dispatcher: this.dispatcher,
+        });
+        await discard(res.body);
+      } catch {
+        const plain = new URL(this.current);
+        plain.protocol = 'http:';
+        this.current = plain;
+      }
+    })();
+    return this.schemeCheck;
+  }
+
+  /** `url` on the base actually in use: an HTTPS URL of the registry becomes plain HTTP after a fallback. */
+  private rebase(url: URL): URL {
+    if (
+      this.httpsOrigin === undefined ||
+      this.current.protocol === 'https:' ||
+      url.origin !== this.httpsOrigin
+    )
+      return url;
+    const plain = new URL(url);
+    plain.protocol = 'http:';
+    return plain;
+  }
+
+  /**
+   * Whether a 400 over plain HTTP is Go's "HTTP request to an HTTPS server" answer (a HEAD has
+   * no body to tell, so `GET /v2/` is asked once more).
+   */
+  private async wantsHttps(body: string, method: HttpMethod): Promise<boolean> {
+    if (isHttpsOnlyAnswer(body)) return true;
+    if (method !== 'HEAD') return false;
+    try {
+      const res = await request(new URL('/v2/', this.current), {
+        method: 'GET',
+        headers: { 'user-agent': this.userAgent },
+        dispatcher: this.dispatcher,
+      });
+      return res.statusCode === 400 && isHttpsOnlyAnswer(await readText(res.body, 4096));
+    } catch {
+      return false;
+    }
+  }
+
   /** Closes the client's own connections (a dispatcher passed in is left open). Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -228,8 +328,11 @@ function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
   return ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((name) => (env[name] ?? '') !== '');
 }
 
-/** A keep-alive Agent, or a proxy agent honouring `*_PROXY` / `NO_PROXY` when a proxy is configured. */
-function ownDispatcher(options: HttpOptions): Dispatcher {
+/**
+ * A keep-alive Agent with the registry's TLS settings and a connector that remembers TLS alerts,
+ * or a proxy agent honouring `*_PROXY` / `NO_PROXY` when a proxy is configured.
+ */
+function ownDispatcher(options: HttpOptions): { dispatcher: Dispatcher; connector?: RecordingConnector } {
   const settings = {
     connections: 16,
     keepAliveTimeout: 30_000,
@@ -237,7 +340,12 @@ function ownDispatcher(options: HttpOptions): Dispatcher {
     headersTimeout: options.headersTimeoutMs ?? 60_000,
     bodyTimeout: options.bodyTimeoutMs ?? 120_000,
   };
-  return proxyConfigured() ? envHttpProxyAgent(settings) : new Agent(settings);
+  const tls = options.tls === undefined ? {} : tlsConnectOptions(options.tls);
+  if (proxyConfigured()) {
+    return { dispatcher: envHttpProxyAgent({ ...settings, connect: tls, requestTls: tls }) };
+  }
+  const connector = recordingConnector(tls);
+  return { dispatcher: new Agent({ ...settings, connect: connector.connect }), connector };
 }
 
 function openBody(body: RequestBody | undefined): Uint8Array | Readable | undefined {

@@ -1,7 +1,16 @@
 /**
  * The registry transport and its distribution API client (distribution-spec spec.md):
- * `docker://REF` and bare references. Authentication lives in `./auth/`.
+ * `docker://REF` and bare references; the `ocikit/registry` subpath. Authentication lives in
+ * `./auth/` (login and logout are re-exported here), TLS settings in `./tls/`.
  */
+
+export {
+  type LoginOptions,
+  type LogoutOptions,
+  login,
+  logout,
+  verifyLogin,
+} from './auth/login.ts';
 export {
   type Authenticator,
   type AuthScope,
@@ -19,6 +28,7 @@ export {
 export { type DistributionError, parseDistributionErrors } from './errors.ts';
 export type { HttpOptions } from './http.ts';
 export { MAX_MANIFEST_BYTES } from './manifest-limits.ts';
+export { type OpenRegistryOptions, openRegistryClient, type RegistryConnectionOptions } from './open.ts';
 export {
   type ReferrersOptions,
   type ReferrersResult,
@@ -28,6 +38,12 @@ export {
 } from './referrers.ts';
 export { referrersTag } from './referrers-tag.ts';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+export {
+  defaultCertsDirectories,
+  loadRegistryTls,
+  type RegistryTls,
+  type RegistryTlsOptions,
+} from './tls/index.ts';
 export {
   DOCKER_PREFIX,
   parseRegistryReference,

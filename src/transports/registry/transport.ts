@@ -14,25 +14,21 @@ import type {
   ImageSource,
   OperationOptions,
 } from '../../image/types.ts';
-import {
-  apiHost,
-  formatName,
-  formatReference,
-  isInsecureHost,
-  parseReference,
-  type Reference,
-} from '../../reference/index.ts';
+import { formatName, formatReference, parseReference, type Reference } from '../../reference/index.ts';
 import { parseTopDocument } from '../../spec/index.ts';
 import { isIndexMediaType, isManifestMediaType } from '../../spec/media-types.ts';
 import type { Descriptor, TopDocument } from '../../spec/types.ts';
-import { createAuthenticator } from './auth/authenticator.ts';
-import { type FetchedManifest, RegistryClient, type RegistryClientOptions } from './client.ts';
+import type { FetchedManifest, RegistryClient } from './client.ts';
+import { type OpenRegistryOptions, openRegistryClient } from './open.ts';
 
 /** The prefix of explicit registry references. */
 export const DOCKER_PREFIX = 'docker://';
 
-/** Options of the registry transport. */
-export interface RegistryTransportOptions extends RegistryClientOptions {
+/**
+ * Options of the registry transport: the client's, credentials (`credentials`, `registryToken`,
+ * `authFile`) and TLS (`tlsVerify`, `certDir`, `certsDirectories`; `insecure` is `tlsVerify: false`).
+ */
+export interface RegistryTransportOptions extends OpenRegistryOptions {
   /** Upload blobs at least this large in resumable PATCH chunks of this size (default: monolithic). */
   chunkSize?: number;
   /**
@@ -48,15 +44,10 @@ export function parseRegistryReference(reference: string): Reference {
   return parseReference(bare);
 }
 
-function clientFor(ref: Reference, options: RegistryTransportOptions): RegistryClient {
-  const insecure = options.insecure === true || isInsecureHost(ref.registry);
-  return new RegistryClient(ref.registry, {
-    ...options,
-    // Credentials come from Docker's config.json and its helpers unless the caller brings its own.
-    authenticator: options.authenticator ?? createAuthenticator(),
-    apiHost: options.apiHost ?? apiHost(ref.registry),
-    insecure,
-  });
+/** The client for the registry of `ref` (credentials and TLS as {@link openRegistryClient} sets them up). */
+function clientFor(ref: Reference, options: RegistryTransportOptions): Promise<RegistryClient> {
+  const { chunkSize: _chunkSize, verifyUploads: _verifyUploads, ...clientOptions } = options;
+  return openRegistryClient(ref.registry, clientOptions);
 }
 
 function progressStream(descriptor: Descriptor, onProgress: (event: BlobProgress) => void): Transform {
@@ -272,7 +263,7 @@ export async function registrySource(
   options: RegistryTransportOptions = {},
 ): Promise<RegistrySource> {
   const ref = parseRegistryReference(reference);
-  return new RegistrySource(ref, clientFor(ref, options));
+  return new RegistrySource(ref, await clientFor(ref, options));
 }
 
 /** Opens a registry reference for writing. */
@@ -281,7 +272,7 @@ export async function registrySink(
   options: RegistryTransportOptions = {},
 ): Promise<RegistrySink> {
   const ref = parseRegistryReference(reference);
-  return new RegistrySink(ref, clientFor(ref, options), options);
+  return new RegistrySink(ref, await clientFor(ref, options), options);
 }
 
 /** `ref` with its tag replaced by `tag` (and no digest), as a bare reference. */

@@ -6,12 +6,20 @@
  * module paths are pinned by the lockfile and covered by every registry test.
  */
 import { createRequire } from 'node:module';
-import type { Dispatcher, Agent as UndiciAgent, EnvHttpProxyAgent as UndiciEnvHttpProxyAgent } from 'undici';
+import type {
+  Dispatcher,
+  Agent as UndiciAgent,
+  buildConnector as UndiciBuildConnector,
+  EnvHttpProxyAgent as UndiciEnvHttpProxyAgent,
+} from 'undici';
 
 const load = createRequire(import.meta.url);
 
 /** undici's connection-pooling Agent (the same class `import { Agent } from 'undici'` gives). */
 export const Agent = load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+
+/** undici's connector factory (the same function `import { buildConnector } from 'undici'` gives). */
+export const buildConnector = load('undici/lib/core/connect.js') as typeof UndiciBuildConnector;
 
 /** Agent honouring `*_PROXY` / `NO_PROXY`; loaded on first use, since most runs have no proxy. */
 export function envHttpProxyAgent(options: UndiciEnvHttpProxyAgent.Options): Dispatcher {

@@ -5,9 +5,9 @@
  * naming the registry and user, never the secret (spec-checklist §4.12, §10.24).
  */
 import { ErrorCode, OciError } from '../../../errors/index.ts';
+import { createAuthFileStore } from './auth-files.ts';
 import { parseWwwAuthenticate } from './challenge.ts';
 import type { Credential, CredentialStore } from './credentials.ts';
-import { createDockerCredentialStore } from './docker-credential-store.ts';
 import { assertSafeForCredentials, type InsecureHosts, parseRealm } from './realm.ts';
 import { type AuthScope, canonicalScopes, parseScopeList } from './scope.ts';
 import { createTokenFetcher, credentialsRejected, type TokenFetcher, type TokenResult } from './token.ts';
@@ -35,7 +35,10 @@ export interface Authenticator {
 
 /** Options of {@link createAuthenticator}. */
 export interface AuthenticatorOptions {
-  /** Where credentials come from; default Docker's `config.json` and its credential helpers. */
+  /**
+   * Where credentials come from; default the auth files in containers/image's order (containers
+   * `auth.json` files, then Docker's `config.json`) and the credential helpers they name.
+   */
   credentials?: CredentialStore;
   /** Hosts to which credentials may go over plain HTTP (loopback hosts always may). */
   insecureHosts?: InsecureHosts;
@@ -87,7 +90,7 @@ export function tokenExpiry(result: TokenResult, received: number): number {
 
 /** Creates an Authenticator (see the module comment for the flows it supports). */
 export function createAuthenticator(options: AuthenticatorOptions = {}): Authenticator {
-  const store = options.credentials ?? createDockerCredentialStore();
+  const store = options.credentials ?? createAuthFileStore();
   const fetchToken = options.fetchToken ?? createTokenFetcher();
   const clientId = options.clientId ?? 'ocikit';
   const now = options.now ?? Date.now;

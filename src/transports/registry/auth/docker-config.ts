@@ -36,6 +36,24 @@ export function dockerConfigPath(env: Record<string, string | undefined> = proce
   return join(env.HOME || homedir(), '.docker', 'config.json');
 }
 
+/**
+ * The file `ocikit login` saves to when no `--authfile` is given: `$REGISTRY_AUTH_FILE` when set
+ * (as skopeo's default), else Docker's config file.
+ */
+export function defaultLoginFile(env: Record<string, string | undefined> = process.env): string {
+  const named = env.REGISTRY_AUTH_FILE;
+  return named !== undefined && named !== '' ? named : dockerConfigPath(env);
+}
+
+/** The command that replaces the credentials of `host` kept in (or through) the auth file `path`. */
+export function loginRemedy(
+  host: string,
+  path: string,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  return path === defaultLoginFile(env) ? `ocikit login ${host}` : `ocikit login --authfile ${path} ${host}`;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -10,6 +10,7 @@ import {
   type DockerAuthEntry,
   type DockerConfig,
   dockerConfigPath,
+  loginRemedy,
   readDockerConfig,
   writeDockerConfig,
 } from './docker-config.ts';
@@ -78,14 +79,19 @@ export function createDockerCredentialStore(options: DockerCredentialStoreOption
     async get(host) {
       const config = await readDockerConfig(path);
       const helper = helperFor(config, host);
+      const remedy = loginRemedy(hostOfKey(host), path, env);
       if (helper !== undefined) {
         const fromHelper = await helperGet(helper, credentialKey(host), helperOptions);
-        if (fromHelper !== undefined) return fromHelper;
+        if (fromHelper !== undefined) {
+          const description = `from credential helper docker-credential-${helper} (configured in ${path})`;
+          return { ...fromHelper, source: { description, remedy } };
+        }
       }
       for (const key of matchingKeys(config, host)) {
         const entry = config.auths?.[key];
         const credential = entry === undefined ? undefined : decodeEntry(path, key, entry);
-        if (credential !== undefined) return credential;
+        if (credential !== undefined)
+          return { ...credential, source: { description: `from ${path}`, remedy } };
       }
       return undefined;
     },

@@ -5,31 +5,41 @@
  */
 import type { Dispatcher } from 'undici';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
-import { request } from '../undici-core.ts';
+import { anonymousAuthenticator } from '../auth-contract.ts';
+import { RegistryClient } from '../client.ts';
+import { discard } from '../http.ts';
+import { loadRegistryTls, type RegistryTlsOptions } from '../tls/settings.ts';
+import { createAuthFileStore } from './auth-files.ts';
 import { createAuthenticator } from './authenticator.ts';
 import { type CredentialStore, memoryCredentialStore } from './credentials.ts';
-import { createDockerCredentialStore } from './docker-credential-store.ts';
-import { type InsecureHosts, isLoopbackHost } from './realm.ts';
+import type { InsecureHosts } from './realm.ts';
 import { hostOfKey } from './server-key.ts';
 import { createTokenFetcher, credentialsRejected, type TokenFetcher } from './token.ts';
 
-/** Options of {@link login} and {@link verifyLogin}. */
-export interface LoginOptions {
-  /** Talk plain HTTP to the registry (always done for loopback hosts). */
+/** Options of {@link login} and {@link verifyLogin}: TLS as for pulls and pushes, and where to save. */
+export interface LoginOptions extends RegistryTlsOptions {
+  /** The same as `tlsVerify: false` (`--insecure`). */
   insecure?: boolean;
-  /** Where the credentials are saved; default Docker's `config.json` (helpers honoured). */
+  /**
+   * The auth file saved to (`--authfile`); default `$REGISTRY_AUTH_FILE`, else Docker's
+   * `config.json` (its credential helpers honoured). Not used when `store` is given.
+   */
+  authFile?: string;
+  /** Where the credentials are saved, instead of an auth file. */
   store?: CredentialStore;
   /** Hosts to which credentials may go over plain HTTP, for token realms. */
   insecureHosts?: InsecureHosts;
-  /** undici dispatcher for the `/v2/` requests and token requests. */
+  /** undici dispatcher for the `/v2/` requests and token requests (TLS settings then are its own). */
   dispatcher?: Dispatcher;
-  /** Token fetcher (default: over undici with `dispatcher`). */
+  /** Token fetcher (default: over undici, through the same connection settings). */
   fetchToken?: TokenFetcher;
   signal?: AbortSignal;
 }
 
 /** Options of {@link logout}. */
 export interface LogoutOptions {
+  /** The auth file to remove them from; default as for {@link login}. */
+  authFile?: string;
   store?: CredentialStore;
 }
 
@@ -60,14 +70,18 @@ function apiHost(host: string): string {
   return host === 'docker.io' ? 'registry-1.docker.io' : host;
 }
 
-/** Checks `username`/`password` against the registry's `/v2/`; throws UNAUTHORIZED when refused. */
+/**
+ * Checks `username`/`password` against the registry's `/v2/` (over the same TLS settings as
+ * pulls: certs.d folders, `certDir`, `tlsVerify`); throws UNAUTHORIZED when refused.
+ */
 export async function verifyLogin(
   registry: string,
   username: string,
   password: string,
   options: LoginOptions = {},
 ): Promise<void> {
-  const host = apiHost(loginHost(registry));
+  const name = loginHost(registry);
+  const host = apiHost(name);
   if (username === '' || username.includes(':')) {
     throw new OciError(ErrorCode.INVALID_ARGUMENT, 'the user name must be non-empty and contain no ":"', {
       data: { registry: host },
@@ -77,59 +91,67 @@ export async function verifyLogin(
     throw new OciError(ErrorCode.INVALID_ARGUMENT, 'the password is empty', { data: { registry: host } });
   const credential = { username, password };
   const hostname = new URL(`http://${host}/`).hostname;
-  const plain = options.insecure === true || isLoopbackHost(hostname);
-  const url = new URL(`${plain ? 'http' : 'https'}://${host}/v2/`);
+  const tlsVerify = options.insecure === true ? false : options.tlsVerify;
+  const tls = await loadRegistryTls(name, {
+    ...(tlsVerify !== undefined ? { tlsVerify } : {}),
+    ...(options.certDir !== undefined ? { certDir: options.certDir } : {}),
+    ...(options.certsDirectories !== undefined ? { certsDirectories: options.certsDirectories } : {}),
+  });
+  // The registry's own client speaks to /v2/ (scheme, TLS, fallback, errors explained); the
+  // Authorization header is set here, from what the challenges taught.
+  const client = new RegistryClient(name, {
+    apiHost: host,
+    tls,
+    ...(tlsVerify !== undefined ? { tlsVerify } : {}),
+    authenticator: anonymousAuthenticator,
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+  });
   const authenticator = createAuthenticator({
     credentials: memoryCredentialStore({ [host]: credential }),
-    fetchToken:
-      options.fetchToken ?? createTokenFetcher(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    fetchToken: options.fetchToken ?? createTokenFetcher({ dispatcher: client.http.dispatcher }),
     insecureHosts: (candidate: string) =>
-      (options.insecure === true && (candidate === host || candidate === hostname)) ||
+      (tlsVerify === false && (candidate === host || candidate === hostname)) ||
       allowsPlainHttp(options.insecureHosts, candidate),
   });
-  let sent: string | null = null;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, {
+  try {
+    let sent: string | null = null;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const res = await client.http.send({
         method: 'GET',
-        headers: { 'user-agent': 'ocikit', ...(sent !== null ? { authorization: sent } : {}) },
-        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        url: client.url(''),
+        scopes: [],
+        expect: [200, 401],
+        headers: sent !== null ? { authorization: sent } : {},
         signal: options.signal,
+        retry: false,
       });
-    } catch (err) {
-      if (err instanceof Error && err.name === 'AbortError') {
-        throw new OciError(ErrorCode.ABORTED, 'operation aborted', { cause: err });
-      }
-      throw new OciError(ErrorCode.NETWORK_ERROR, `cannot reach registry ${host}`, {
-        data: { registry: host },
-        cause: err,
-        retryable: true,
-      });
+      const wwwAuthenticate = res.headers['www-authenticate'];
+      await discard(res.body);
+      if (res.status === 200) return;
+      if (wwwAuthenticate === undefined)
+        throw credentialsRejected(host, credential, 'no authentication challenge');
+      const again = await authenticator.challenge(host, wwwAuthenticate, [], options.signal, sent);
+      if (!again) break;
+      sent = (await authenticator.authorize(host, [], options.signal)) ?? null;
     }
-    await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-    if (res.statusCode === 200) return;
-    if (res.statusCode !== 401) {
-      throw new OciError(
-        ErrorCode.REGISTRY_ERROR,
-        `registry ${host} answered GET /v2/ with HTTP ${res.statusCode}`,
-        {
-          data: { registry: host, status: res.statusCode },
-          retryable: res.statusCode >= 500,
-        },
-      );
-    }
-    const wwwAuthenticate = res.headers['www-authenticate'];
-    if (wwwAuthenticate === undefined)
-      throw credentialsRejected(host, credential, 'no authentication challenge');
-    const again = await authenticator.challenge(host, wwwAuthenticate, [], options.signal, sent);
-    if (!again) break;
-    sent = (await authenticator.authorize(host, [], options.signal)) ?? null;
+    throw credentialsRejected(host, credential);
+  } finally {
+    await client.close();
   }
-  throw credentialsRejected(host, credential);
 }
 
-/** Verifies the credentials against the registry, then saves them (helper, else `auths` in a 0600 file). */
+/** The store `login` and `logout` write to: `store`, else the auth file named or defaulted. */
+function storeOf(options: { authFile?: string; store?: CredentialStore }): CredentialStore {
+  return (
+    options.store ?? createAuthFileStore(options.authFile !== undefined ? { authFile: options.authFile } : {})
+  );
+}
+
+/**
+ * Verifies the credentials against the registry, then saves them: in the auth file named (or
+ * `$REGISTRY_AUTH_FILE`, else Docker's `config.json`), through its credential helper when it
+ * names one, else as `auths` in a 0600 file.
+ */
 export async function login(
   registry: string,
   username: string,
@@ -137,12 +159,10 @@ export async function login(
   options: LoginOptions = {},
 ): Promise<void> {
   await verifyLogin(registry, username, password, options);
-  const store = options.store ?? createDockerCredentialStore();
-  await store.store(loginHost(registry), username, password);
+  await storeOf(options).store(loginHost(registry), username, password);
 }
 
 /** Removes the saved credentials of a registry; resolves false when there were none. */
 export async function logout(registry: string, options: LogoutOptions = {}): Promise<boolean> {
-  const store = options.store ?? createDockerCredentialStore();
-  return store.erase(loginHost(registry));
+  return storeOf(options).erase(loginHost(registry));
 }

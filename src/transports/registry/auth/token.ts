@@ -58,18 +58,32 @@ function who(credential: Credential | undefined): string {
     : 'the stored identity token';
 }
 
-/** The UNAUTHORIZED error for credentials (or anonymous access) a registry or its token service refused. */
+/**
+ * The UNAUTHORIZED error for credentials (or anonymous access) a registry or its token service
+ * refused: it names the user and where the credentials came from, and what to do, never the secret.
+ */
 export function credentialsRejected(
   registryHost: string,
   credential: Credential | undefined,
   detail?: string,
 ): OciError {
-  const message =
-    credential === undefined
-      ? `registry ${registryHost} requires authentication: anonymous access was refused (log in first)`
-      : `registry ${registryHost} rejected the credentials of ${who(credential)} (wrong user name or password?)`;
-  return new OciError(ErrorCode.UNAUTHORIZED, detail ? `${message}: ${detail}` : message, {
-    data: { registry: registryHost, ...(credential?.username ? { user: credential.username } : {}) },
+  const source = credential?.source;
+  let message: string;
+  if (credential === undefined) {
+    message =
+      `registry ${registryHost} requires authentication: anonymous access was refused ` +
+      `(log in with \`ocikit login ${registryHost}\`, or pass --creds USER:PASSWORD)`;
+  } else {
+    message = `registry ${registryHost} rejected the credentials of ${who(credential)}${source ? ` ${source.description}` : ''} (wrong user name or password?)`;
+  }
+  if (detail) message += `: ${detail}`;
+  if (source?.remedy) message += `; to replace them, run \`${source.remedy}\``;
+  return new OciError(ErrorCode.UNAUTHORIZED, message, {
+    data: {
+      registry: registryHost,
+      ...(credential?.username ? { user: credential.username } : {}),
+      ...(source ? { source: source.description } : {}),
+    },
   });
 }
 

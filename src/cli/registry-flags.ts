@@ -1,0 +1,109 @@
+/**
+ * The registry flags of the command line, as skopeo spells them: `--creds USER[:PASSWORD]`,
+ * `--registry-token`, `--authfile`, `--tls-verify[=BOOL]` (`--insecure` for `--tls-verify=false`)
+ * and `--cert-dir`, global; a command with two sides (copy) adds `--src-*` and `--dest-*`
+ * versions that win over the global ones on their side.
+ */
+import type { TransportOptions } from '../transports/index.ts';
+import { UsageError } from './run.ts';
+
+/** Which side of a two-sided command the options are for. */
+export type Side = 'src' | 'dest';
+
+/** The values of the registry flags as commander names them. */
+export interface RegistryFlags {
+  insecure?: boolean;
+  tlsVerify?: boolean;
+  certDir?: string;
+  creds?: string;
+  registryToken?: string;
+  authfile?: string;
+  [sideFlag: string]: unknown;
+}
+
+/** The flags that may carry a `USER[:PASSWORD]` (commander's names). */
+const CREDS_FLAGS = ['creds', 'srcCreds', 'destCreds'] as const;
+
+/** Parses a boolean flag value as Go's `strconv.ParseBool` does (`true`, `false`, `1`, `0`, `t`, `f`, ...). */
+export function parseBoolFlag(flag: string): (value: string) => boolean {
+  return (value) => {
+    if (/^(1|t|T|TRUE|true|True)$/.test(value)) return true;
+    if (/^(0|f|F|FALSE|false|False)$/.test(value)) return false;
+    throw new UsageError(`${flag} takes true or false, got ${JSON.stringify(value)}`);
+  };
+}
+
+/** Splits `USER:PASSWORD` at the first colon; a missing password is a usage error (prompting comes first). */
+export function parseCreds(value: string, flag: string): { username: string; password: string } {
+  const colon = value.indexOf(':');
+  const username = colon < 0 ? value : value.slice(0, colon);
+  if (username === '') throw new UsageError(`${flag} needs a user name: ${flag} USER[:PASSWORD]`);
+  if (colon < 0) {
+    throw new UsageError(
+      `${flag} ${username}: no password given and no terminal to ask on; pass ${flag} USER:PASSWORD`,
+    );
+  }
+  return { username, password: value.slice(colon + 1) };
+}
+
+/** `certDir` → `cert-dir`. */
+const dashed = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The value of flag `name` for `side` and how it was spelled: the side's own flag
+ * (`--src-cert-dir`, commander's `srcCertDir`) when given, else the global one.
+ */
+function pick<T>(
+  flags: RegistryFlags,
+  name: string,
+  side: Side | undefined,
+): { value: T; flag: string } | undefined {
+  if (side !== undefined) {
+    const own = flags[`${side}${name.charAt(0).toUpperCase()}${name.slice(1)}`];
+    if (own !== undefined) return { value: own as T, flag: `--${side}-${dashed(name)}` };
+  }
+  const global = flags[name];
+  return global === undefined ? undefined : { value: global as T, flag: `--${dashed(name)}` };
+}
+
+/** The transport options the registry flags in `flags` ask for, for one side or for both. */
+export function registryOptions(flags: RegistryFlags, side?: Side): TransportOptions {
+  const options: TransportOptions = {};
+  const tlsVerify = pick<boolean>(flags, 'tlsVerify', side);
+  if (tlsVerify !== undefined) options.tlsVerify = tlsVerify.value;
+  else if (flags.insecure === true) options.tlsVerify = false;
+  const certDir = pick<string>(flags, 'certDir', side);
+  if (certDir !== undefined) options.certDir = certDir.value;
+  const creds = pick<string>(flags, 'creds', side);
+  if (creds !== undefined) options.credentials = parseCreds(creds.value, creds.flag);
+  const token = pick<string>(flags, 'registryToken', side);
+  if (token !== undefined) options.registryToken = token.value;
+  if (creds !== undefined && token !== undefined) {
+    throw new UsageError(`${creds.flag} and ${token.flag} exclude each other`);
+  }
+  const authFile = pick<string>(flags, 'authfile', side);
+  if (authFile !== undefined) options.authFile = authFile.value;
+  return options;
+}
+
+/**
+ * Asks on the terminal for the password of each `--creds USER` (and `--src-creds`,
+ * `--dest-creds`) given without one, and stores `USER:PASSWORD` back as the flag's value. Without
+ * a terminal it leaves them be ({@link parseCreds} then says what to do).
+ */
+export async function askMissingPasswords(command: {
+  getOptionValue(key: string): unknown;
+  setOptionValue(key: string, value: unknown): unknown;
+  parent: unknown;
+}): Promise<void> {
+  for (let at: typeof command | null = command; at; at = at.parent as typeof command | null) {
+    for (const key of CREDS_FLAGS) {
+      const value = at.getOptionValue(key);
+      if (typeof value !== 'string' || value.includes(':') || value === '') continue;
+      const { canPrompt, promptSecret } = await import('./password-prompt.ts');
+      if (!canPrompt()) continue;
+      const password = await promptSecret(`Password for ${value}: `);
+      at.setOptionValue(key, `${value}:${password}`);
+    }
+  }
+}

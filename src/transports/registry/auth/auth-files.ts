@@ -1,0 +1,67 @@
+/**
+ * The auth files credentials are read from, in containers/image's order (containers-auth.json(5),
+ * `pkg/docker/config`): an auth file named by the caller (`--authfile`, else
+ * `$REGISTRY_AUTH_FILE`) is the only one read; otherwise `$XDG_RUNTIME_DIR/containers/auth.json`
+ * (`/run/containers/UID/auth.json` without `XDG_RUNTIME_DIR`), then
+ * `$XDG_CONFIG_HOME/containers/auth.json` (`~/.config/...`), then Docker's `config.json`
+ * (`$DOCKER_CONFIG` or `~/.docker`). The first file that holds credentials for the registry (in
+ * `auths`, or through the credential helper it names) answers; the later ones are not read.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { CredentialStore } from './credentials.ts';
+import { defaultLoginFile, dockerConfigPath } from './docker-config.ts';
+import { createDockerCredentialStore } from './docker-credential-store.ts';
+
+/** Options of {@link authFilePaths} and {@link createAuthFileStore}. */
+export interface AuthFileOptions {
+  /** The only auth file to read (`--authfile`); default `$REGISTRY_AUTH_FILE`, else the chain. */
+  authFile?: string | undefined;
+  /** Environment for the file locations and helper programs; default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+const set = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+/** The auth files read for credentials, in order. */
+export function authFilePaths(options: AuthFileOptions = {}): string[] {
+  const env = options.env ?? process.env;
+  if (set(options.authFile)) return [options.authFile];
+  if (set(env.REGISTRY_AUTH_FILE)) return [env.REGISTRY_AUTH_FILE];
+  const home = env.HOME || homedir();
+  const paths: string[] = [];
+  if (set(env.XDG_RUNTIME_DIR)) {
+    // containers/image skips (with a warning) a runtime directory that does not exist.
+    if (existsSync(env.XDG_RUNTIME_DIR)) paths.push(join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'));
+  } else if (typeof process.getuid === 'function') {
+    paths.push(join('/run/containers', String(process.getuid()), 'auth.json'));
+  }
+  const configHome = set(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(home, '.config');
+  paths.push(join(configHome, 'containers', 'auth.json'));
+  paths.push(dockerConfigPath(env));
+  return paths;
+}
+
+/**
+ * The CredentialStore reading the auth files of {@link authFilePaths}, each with its
+ * `credHelpers`/`credsStore`; credentials it returns say which file or helper they came from.
+ * Saving and erasing go to the file `ocikit login` uses: the named auth file, else
+ * `$REGISTRY_AUTH_FILE`, else Docker's `config.json`.
+ */
+export function createAuthFileStore(options: AuthFileOptions = {}): CredentialStore {
+  const env = options.env ?? process.env;
+  const target = set(options.authFile) ? options.authFile : defaultLoginFile(env);
+  const writer = createDockerCredentialStore({ configPath: target, env });
+  return {
+    async get(host) {
+      for (const configPath of authFilePaths(options)) {
+        const found = await createDockerCredentialStore({ configPath, env }).get(host);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    },
+    store: (host, user, secret) => writer.store(host, user, secret),
+    erase: (host) => writer.erase(host),
+  };
+}

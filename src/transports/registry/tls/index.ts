@@ -1,0 +1,25 @@
+/**
+ * TLS for registries as skopeo and containers/image set it up: per-host certs.d folders or one
+ * `--cert-dir`, extra CAs, client certificates, verification on or off, and failures explained.
+ */
+export {
+  type CertFolder,
+  type ClientCertificate,
+  defaultCertsDirectories,
+  perHostCertDir,
+  readCertFolder,
+} from './certs-dir.ts';
+export {
+  type Connector,
+  type RecordingConnector,
+  recordingConnector,
+  tlsConnectOptions,
+} from './connector.ts';
+export {
+  httpsOnlyFailure,
+  isHttpsOnlyAnswer,
+  type TlsFailureContext,
+  type TlsFailureKind,
+  tlsFailure,
+} from './failures.ts';
+export { loadRegistryTls, type RegistryTls, type RegistryTlsOptions } from './settings.ts';

@@ -1,0 +1,5 @@
+ARG BASE=alpine:3.20
+ARG VERSION
+FROM $BASE
+ARG A B=2 C="three four"
+ARG D=

@@ -1,0 +1,7 @@
+# leading comment
+
+FROM alpine
+   # indented comment
+RUN echo "# not a comment"
+
+#RUN hidden

@@ -1,0 +1,6 @@
+FROM alpine
+RUN echo one \
+
+   two \
+	
+   three

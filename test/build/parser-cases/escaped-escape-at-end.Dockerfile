@@ -1,0 +1,5 @@
+FROM alpine
+ENV A=C:\\dir\\
+ENV B=next
+RUN echo x\\ \
+y

@@ -1,0 +1,6 @@
+FROM alpine
+RUN <<-EOT
+	if true; then
+		echo indented
+	fi
+	EOT

@@ -1,0 +1,15 @@
+FROM alpine
+RUN <<EOF python3
+print("hi")
+EOF
+RUN 3<<IN cat <&3
+data
+IN
+RUN << SPACED
+s
+SPACED
+RUN echo "<<NOTHEREDOC"
+RUN ["<<NOTJSONHEREDOC"]
+USER <<NOTHERE
+RUN <<EOF
+EOF

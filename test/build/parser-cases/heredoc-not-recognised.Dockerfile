@@ -1,0 +1,5 @@
+FROM alpine
+RUN <<${-: E:}
+COPY "<<EOF" /x
+RUN echo <<'unterminated
+ADD <<- spaced /y

@@ -1,0 +1,4 @@
+from alpine as Base
+Run echo one
+cOpY a b
+workdir /w

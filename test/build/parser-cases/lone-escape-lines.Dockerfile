@@ -1,0 +1,7 @@
+FROM alpine
+ENV A hello\
+\
+world
+ENV B hello\
+ \
+world

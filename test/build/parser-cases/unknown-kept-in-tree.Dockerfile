@@ -1,0 +1,3 @@
+FROM alpine
+FORM alpine
+frobnicate --x=1 a b
