@@ -1,10 +1,13 @@
 /**
  * `npm run bench`: every benchmark, peers side by side in one run, on the same filesystem (tmpfs),
- * reported as ratios of ocikit's time to the peer's. Pass names to run a subset: `npm run bench -- digest`.
+ * reported as ratios of ocikit's time to the peer's. Pass names to run a subset: `npm run bench -- digest`
+ * (`build` runs both the build timings and the build memory peaks).
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchBuild } from './build.ts';
+import { benchBuildMemory } from './build-memory.ts';
 import { benchCompress } from './compress.ts';
 import { benchDigest } from './digest.ts';
 import { benchLayer } from './layer.ts';
@@ -19,17 +22,22 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   layer: benchLayer,
   unpack: benchUnpack,
   registry: benchRegistry,
+  build: benchBuild,
+  'build-run': (await import('./build-run.ts')).benchBuildRun,
 };
-
-// The CLI runs from its bundle in dist/ when that is up to date: build it with the project's own
-// build script (library, then the bundled command) so every timing is of the code a user installs.
-execFileSync('npm', ['run', '--silent', 'build'], { cwd: join(import.meta.dirname, '..'), stdio: 'inherit' });
 
 const wanted = process.argv.slice(2);
 const selected = (name: string): boolean => wanted.length === 0 || wanted.includes(name);
 const rows: Row[] = [];
 let memory: MemoryRow[] = [];
 try {
+  // The CLI runs from its bundle in dist/ when that is up to date: build it with the project's own
+  // build script (library, then the bundled command) so every timing is of the code a user installs.
+  // Inside the try, so a failed build leaves no scratch directory behind.
+  execFileSync('npm', ['run', '--silent', 'build'], {
+    cwd: join(import.meta.dirname, '..'),
+    stdio: 'inherit',
+  });
   for (const [name, suite] of Object.entries(SUITES)) {
     if (!selected(name)) continue;
     console.error(`bench: ${name}...`);
@@ -38,6 +46,10 @@ try {
   if (selected('memory')) {
     console.error('bench: memory...');
     memory = benchMemory();
+  }
+  if (selected('build')) {
+    console.error('bench: build memory...');
+    memory.push(...benchBuildMemory());
   }
   report(rows);
   if (memory.length > 0) reportMemory(memory);

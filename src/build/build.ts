@@ -82,7 +82,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const parsed = parseDockerfile(dockerfile.text, { file: dockerfile.file });
   const context = await contextRoot(contextDir, dockerfile.path);
   const time = resolveBuildTime(options.timestamp);
-  const cache = await LocalCache.open(options.cacheDir ?? defaultCacheDir());
+  const cache = await LocalCache.open(options.cacheDir ?? defaultCacheDir(), {
+    reuseCompressed: options.noCache !== true,
+  });
   // Unpacked stages go beside the cache (same filesystem as the layers, chosen by the user).
   const scratchDir = await mkdtemp(join(cache.dir, 'tmp-'));
   const warn = (message: string, line?: number): void => {
@@ -104,6 +106,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       ? { remote: new RemoteCache(options.cacheRepo, cache, transport, (m) => warn(m)) }
       : {}),
     noCache: options.noCache === true,
+    ...(options.network !== undefined ? { network: options.network } : {}),
+    ...(options.secrets !== undefined ? { secrets: new Map(Object.entries(options.secrets)) } : {}),
     buildArgs: new Map(Object.entries(options.buildArgs ?? {})),
     usedArgs: new Set(),
     labels: options.labels ?? {},

@@ -4,7 +4,7 @@
  */
 export { build } from './build.ts';
 export { defaultCacheDir } from './cache/local.ts';
-export type { BuildOptions, BuildResult, BuiltImageSummary } from './options.ts';
+export type { BuildOptions, BuildResult, BuiltImageSummary, SecretSource } from './options.ts';
 export { defaultPlatform } from './platform-build.ts';
-export type { BlobEvent, BuildEvent, StepEvent, WarningEvent } from './progress.ts';
+export type { BlobEvent, BuildEvent, OutputEvent, StepEvent, WarningEvent } from './progress.ts';
 export { parseTimestamp, type TimestampSetting } from './time.ts';

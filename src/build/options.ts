@@ -5,6 +5,9 @@ import type { TransportOptions } from '../transports/index.ts';
 import type { BuildEvent } from './progress.ts';
 import type { TimestampSetting } from './time.ts';
 
+/** Where a secret's bytes come from: a file, or an environment variable of this process. */
+export type SecretSource = { readonly file: string } | { readonly env: string };
+
 /** What to build and where to write it. */
 export interface BuildOptions {
   /** The build context directory (default: the current directory). */
@@ -23,6 +26,10 @@ export interface BuildOptions {
   platforms?: readonly string[];
   /** Labels set on the result, over the Dockerfile's. */
   labels?: Readonly<Record<string, string>>;
+  /** Secrets `RUN --mount=type=secret,id=ID` mounts (by id); never in a layer, the history or a cache key. */
+  secrets?: Readonly<Record<string, SecretSource>>;
+  /** The network of RUN steps that set none: `host` (default, as `docker build`) or `none` (loopback only). */
+  network?: 'host' | 'none';
   /** Build every step anew (results are still stored in the cache). */
   noCache?: boolean;
   /** The local cache (an OCI layout; default `$XDG_CACHE_HOME/ocikit/build`). */

@@ -26,6 +26,16 @@ export interface StepEvent {
   readonly ms?: number;
 }
 
+/** A line a RUN step printed (its stdout or stderr), tagged with the step's `id`. */
+export interface OutputEvent {
+  readonly kind: 'output';
+  /** The {@link StepEvent.id} of the step. */
+  readonly id: number;
+  readonly stream: 'stdout' | 'stderr';
+  /** The line, without its newline. */
+  readonly line: string;
+}
+
 /** A warning (an unused build argument, a deprecated instruction, ...). */
 export interface WarningEvent {
   readonly kind: 'warning';
@@ -39,4 +49,4 @@ export interface BlobEvent extends BlobProgress {
 }
 
 /** Anything a build reports while it runs. */
-export type BuildEvent = StepEvent | WarningEvent | BlobEvent;
+export type BuildEvent = StepEvent | OutputEvent | WarningEvent | BlobEvent;

@@ -13,6 +13,7 @@ import type { RemoteCache } from './cache/remote.ts';
 import type { SourceRoot } from './context/root.ts';
 import type { Instruction, ParsedDockerfile } from './dockerfile/types.ts';
 import type { IgnoreMatcher } from './ignore/types.ts';
+import type { SecretSource } from './options.ts';
 import type { BuildEvent } from './progress.ts';
 import type { ShellLexer } from './shell/types.ts';
 import type { StageState } from './stage/state.ts';
@@ -33,6 +34,10 @@ export interface BuildSession {
   readonly cache: LocalCache;
   readonly remote?: RemoteCache;
   readonly noCache: boolean;
+  /** Secrets for `RUN --mount=type=secret`, by id. */
+  readonly secrets?: ReadonlyMap<string, SecretSource>;
+  /** The network of RUN steps without `--network` (default `host`, as `docker build` gives RUN). */
+  readonly network?: 'host' | 'none';
   readonly buildArgs: ReadonlyMap<string, string>;
   /** Build args some ARG declared (for the unused-argument warning). */
   readonly usedArgs: Set<string>;

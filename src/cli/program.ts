@@ -13,6 +13,9 @@ type CommandFactory = () => Promise<object>;
 const COMMANDS: Record<string, CommandFactory> = {
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand(),
   digest: async () => (await import('./commands/digest.ts')).digestCommand(),
+  'manifest-digest': async () => (await import('./commands/manifest-digest.ts')).manifestDigestCommand(),
+  manifest: async () => (await import('./commands/manifest.ts')).manifestCommand(),
+  config: async () => (await import('./commands/config.ts')).configCommand(),
   copy: async () => (await import('./commands/copy.ts')).copyCommand(),
   tag: async () => (await import('./commands/tag.ts')).tagCommand(),
   layout: async () => (await import('./commands/layout.ts')).layoutCommand(),
@@ -33,6 +36,13 @@ const COMMANDS: Record<string, CommandFactory> = {
   key: async () => (await import('./commands/key.ts')).keyCommand(),
   sign: async () => (await import('./commands/sign.ts')).signCommand(),
   verify: async () => (await import('./commands/verify.ts')).verifyCommand(),
+  attach: async () => (await import('./commands/attach.ts')).attachCommand(),
+  discover: async () => (await import('./commands/discover.ts')).discoverCommand(),
+  serve: async () => (await import('./commands/serve.ts')).serveCommand(),
+  flatten: async () => (await import('./commands/flatten.ts')).flattenCommand(),
+  rebase: async () => (await import('./commands/rebase.ts')).rebaseCommand(),
+  index: async () => (await import('./commands/index.ts')).indexCommand(),
+  validate: async () => (await import('./commands/validate.ts')).validateCommand(),
 };
 
 function version(): string {

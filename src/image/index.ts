@@ -5,3 +5,4 @@ export * from './image.ts';
 export * from './memory-source.ts';
 export * from './read.ts';
 export * from './types.ts';
+export * from './validate.ts';

@@ -42,6 +42,14 @@ export interface ConfigChanges {
   exposedPorts?: string[];
   volumes?: string[];
   stopSignal?: string;
+  /** Keys whose `KEY=…` entries are removed from Env (before `env` is applied). */
+  unsetEnv?: string[];
+  /** Label keys removed (before `labels` are applied). */
+  unsetLabels?: string[];
+  /** Ports removed from ExposedPorts, written as for `exposedPorts` (before it is applied). */
+  unsetExposedPorts?: string[];
+  /** Paths removed from Volumes (before `volumes` are applied). */
+  unsetVolumes?: string[];
 }
 
 /** Options shared by mutations that write history. */
@@ -102,7 +110,8 @@ function mergeEnv(current: string[], changes: string[]): string[] {
 }
 
 /** Applies {@link ConfigChanges} to a container config, returning a new object. */
-export function applyConfigChanges(current: ContainerConfig, changes: ConfigChanges): ContainerConfig {
+export function applyConfigChanges(original: ContainerConfig, changes: ConfigChanges): ContainerConfig {
+  const current = unsetConfigKeys(original, changes);
   const next: ContainerConfig = { ...current };
   if (changes.entrypoint !== undefined) next.Entrypoint = changes.entrypoint;
   if (changes.cmd !== undefined) next.Cmd = changes.cmd;
@@ -119,6 +128,30 @@ export function applyConfigChanges(current: ContainerConfig, changes: ConfigChan
     next.Volumes = { ...(current.Volumes ?? {}) };
     for (const volume of changes.volumes) next.Volumes[volume] = {};
   }
+  return next;
+}
+
+/**
+ * `current` without the Env keys, labels, ports and volumes `changes` unsets; a field left empty
+ * is removed altogether.
+ */
+function unsetConfigKeys(current: ContainerConfig, changes: ConfigChanges): ContainerConfig {
+  const next: ContainerConfig = { ...current };
+  const drop = <T>(field: 'Labels' | 'ExposedPorts' | 'Volumes', keys: string[] | undefined) => {
+    const map = next[field] as Record<string, T> | undefined | null;
+    if (keys === undefined || map === undefined || map === null) return;
+    const kept = Object.fromEntries(Object.entries(map).filter(([k]) => !keys.includes(k)));
+    if (Object.keys(kept).length === 0) delete next[field];
+    else (next as Record<string, unknown>)[field] = kept;
+  };
+  if (changes.unsetEnv !== undefined && next.Env) {
+    const env = next.Env.filter((e) => !changes.unsetEnv?.includes(e.split('=')[0] as string));
+    if (env.length === 0) delete next.Env;
+    else next.Env = env;
+  }
+  drop('Labels', changes.unsetLabels);
+  drop('ExposedPorts', changes.unsetExposedPorts?.map(normalisePort));
+  drop('Volumes', changes.unsetVolumes);
   return next;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The transport table (DESIGN.md §1.5): `transport:reference` strings are parsed here and only
  * here. `oci:DIR[:TAG|@DIGEST]`, `oci-archive:FILE[:REF]`, `docker-archive:FILE[:NAME:TAG]`,
- * `docker://REF`, `scratch` (the empty image), and a bare reference means a registry.
+ * `dir:DIR` (skopeo's folder format), `docker://REF`, `scratch` (the empty image), and a bare
+ * reference means a registry.
  */
 import type { Digest } from '../digest/index.ts';
 import { ErrorCode, OciError } from '../errors/index.ts';
@@ -82,6 +83,13 @@ const REGISTRY: Omit<Transport, 'prefix'> = {
   },
 };
 
+/** The folder of a `dir:PATH` name; INVALID_REFERENCE when PATH is empty. */
+function dirPath(reference: string): string {
+  if (reference === '')
+    throw new OciError(ErrorCode.INVALID_REFERENCE, 'dir: needs a folder path, as in dir:./image');
+  return reference;
+}
+
 /** The transports, matched by prefix in this order; each loads its module only when used. */
 export const TRANSPORTS: Record<string, Transport> = {
   oci: {
@@ -114,6 +122,11 @@ export const TRANSPORTS: Record<string, Transport> = {
     sink: async (ref) => (await import('./archive/index.ts')).dockerArchiveSink(`docker-archive:${ref}`),
     names: async (ref) => (await import('./archive/index.ts')).archiveNames(`docker-archive:${ref}`),
   },
+  dir: {
+    prefix: 'dir:',
+    source: async (ref) => (await import('./dir/index.ts')).openDirSource(dirPath(ref)),
+    sink: async (ref) => (await import('./dir/index.ts')).openDirSink(dirPath(ref)),
+  },
   docker: { ...REGISTRY, prefix: 'docker://' },
   registry: { ...REGISTRY, prefix: '' },
   scratch: {
@@ -133,7 +146,7 @@ function spellings(): Record<string, string> {
 
 /**
  * Finds the transport of an image name and the reference after its prefix; a name without a
- * prefix is a registry name. A transport ocikit lacks (`dir:x`, skopeo's: UNSUPPORTED) or does
+ * prefix is a registry name. A transport ocikit lacks (`ostree:x`, skopeo's: UNSUPPORTED) or does
  * not know (`ocii:x`: INVALID_REFERENCE) is refused with the list of the ones it has, never taken
  * for a Docker Hub name (the rule: transport-names.ts).
  */

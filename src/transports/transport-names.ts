@@ -3,12 +3,14 @@
  * `localhost:5000/app`) where skopeo always wants a transport, so `word:rest` is ambiguous: `ocii:x`
  * is the Docker Hub image `ocii` with tag `x` to the reference grammar. A name no known prefix
  * matched is read as a transport name, and refused, when:
- * 1. `word` is one of skopeo's transports that ocikit does not implement (`dir`, `docker-daemon`,
+ * 1. `word` is one of skopeo's transports that ocikit does not implement (`docker-daemon`,
  *    `containers-storage`, `ostree`, `sif`, `tarball`): UNSUPPORTED, naming it;
  * 2. otherwise, when `rest` cannot be a tag (`[\w][\w.-]{0,127}`, optionally `@digest`), as in
  *    `foo:./dir` or `docker:/x`: INVALID_REFERENCE, an unknown transport;
  * 3. otherwise, when `word` is a near miss of one of ocikit's transport names (`ocii`,
- *    `oci_archive`, `docker-archiv`): INVALID_REFERENCE, an unknown transport, with the likely one.
+ *    `oci_archive`, `docker-archiv`): INVALID_REFERENCE, an unknown transport, with the likely one
+ *    and, since such a name (`ocii:x`) is a valid Docker Hub name too, how to mean that image
+ *    (`docker://ocii:x`).
  * In every case `word` must look like a transport name (lowercase letters, digits, `-`, `_`) and
  * `rest` must not start with `PORT/` (`myhost:5000/app` is a registry host and port), so
  * `ubuntu:22.04`, `busybox:latest`, `docker:24-dind` and `nix:2.18` stay Docker Hub names.
@@ -18,7 +20,6 @@ import { ErrorCode, OciError } from '../errors/index.ts';
 /** skopeo's transports that ocikit does not implement (skopeo 1.x `--help`). */
 export const UNSUPPORTED_TRANSPORTS: readonly string[] = [
   'containers-storage',
-  'dir',
   'docker-daemon',
   'ostree',
   'sif',
@@ -85,12 +86,15 @@ export function refuseTransportName(name: string, known: Readonly<Record<string,
     );
   }
   const misspelt = nearMiss(word, Object.keys(known));
-  if (TAG_REST.test(rest) && misspelt === undefined) return;
+  const couldBeImage = TAG_REST.test(rest);
+  if (couldBeImage && misspelt === undefined) return;
   const likely = misspelt ?? (Object.hasOwn(known, word) ? word : undefined);
   const hint = likely === undefined ? '' : ` (did you mean "${known[likely] ?? `${likely}:`}"?)`;
+  // A near miss with a tag after it is a valid Docker Hub name too: say how to mean the image.
+  const image = couldBeImage ? `; to mean the registry image, write docker://${name}` : '';
   throw new OciError(
     ErrorCode.INVALID_REFERENCE,
-    `unknown transport "${word}:" in ${JSON.stringify(name.slice(0, 200))}${hint}; ocikit knows ${list} and registry names (HOST[:PORT]/REPO[:TAG])`,
+    `unknown transport "${word}:" in ${JSON.stringify(name.slice(0, 200))}${hint}; ocikit knows ${list} and registry names (HOST[:PORT]/REPO[:TAG])${image}`,
     { data: { transport: word, known: Object.values(known), ...(likely ? { suggestion: likely } : {}) } },
   );
 }

@@ -23,6 +23,7 @@ export {
   type Statement,
   signStatement,
 } from './bundle/statement.ts';
+export { type CarryOptions, type CarryResult, carrySignatures } from './carry/carry.ts';
 export { manifestDigest, verifyDirImage } from './containers/dir-image.ts';
 export { parseContainersSignature } from './containers/signature-blob.ts';
 export {
@@ -51,9 +52,54 @@ export {
 } from './keys/private-key.ts';
 export { publicKeyHint, publicKeyPem, readPublicKey } from './keys/public-key.ts';
 export { MAX_SIGNATURE_BYTES, MAX_SIGNATURES } from './limits.ts';
+export { type CheckPolicyOptions, checkPolicy } from './policy/check.ts';
+export { enforcePolicy, type PolicyEvidence, requirementsFor } from './policy/evaluate.ts';
+export { identityMatches } from './policy/identity.ts';
+export { loadPolicy, type PolicyLocation, policyPath } from './policy/load.ts';
+export { parsePolicy } from './policy/parse.ts';
+export { type PolicySubject, policySubject } from './policy/subject.ts';
+export type { Policy, PolicyRequirement, SignedIdentity } from './policy/types.ts';
+export {
+  type AttachFile,
+  type AttachOptions,
+  type AttachResult,
+  artifactManifest,
+  attachArtifact,
+  parseAttachFile,
+} from './referrers/attach.ts';
+export {
+  type DiscoverOptions,
+  discoverReferrers,
+  type ReferrerNode,
+  referrersTree,
+} from './referrers/discover.ts';
+export {
+  loadRegistriesConfig,
+  lookasideBase,
+  parseRegistriesFile,
+  type RegistriesConfig,
+  type RegistriesDirOptions,
+  registriesDir,
+  useSigstoreAttachments,
+} from './registries-d/config.ts';
+export {
+  lookasideRepositoryUrl,
+  readLookaside,
+  signatureUrl,
+  writeLookaside,
+} from './registries-d/lookaside.ts';
 export { type RejectionReason, reasonOf, rejection } from './rejection.ts';
+export { dockerIdentity, dockerNamespaces } from './scopes/docker.ts';
 export { type SignOptions, type SignResult, signImage, signInStore } from './sign.ts';
 export { keySigner, type Signer, type VerificationMaterial, verifyDer } from './signer.ts';
+export { ephemeralKeyring, gpgSign, gpgVerify, requireSecretKey } from './simple/gpg.ts';
+export {
+  ATOMIC_SIGNATURE_TYPE,
+  type AtomicClaims,
+  atomicPayload,
+  parseAtomicPayload,
+} from './simple/payload.ts';
+export { checkGpgSigning, type GpgSignOptions, signWithGpg } from './simple/sign-image.ts';
 export { openSignatureStore } from './store/open.ts';
 export type { SignatureStore } from './store/types.ts';
 export { verifyBundle } from './verify/bundle.ts';

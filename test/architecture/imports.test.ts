@@ -25,7 +25,8 @@ const RANK: Record<string, number> = {
   bundle: 9,
   trust: 9,
   build: 10,
-  cli: 11,
+  serve: 11,
+  cli: 12,
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {

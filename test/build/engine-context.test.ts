@@ -6,7 +6,7 @@
  * copied directory stay symlinks, and .dockerignore hides what it excludes.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { goMatch } from '../../src/build/context/match.ts';
@@ -58,28 +58,37 @@ test('security: ../ and absolute sources stay inside the context', async (t) => 
 });
 
 test('security: a symlink pointing out of the context resolves inside it, never to the host file', async (t) => {
+  // The host file sits right beside the context, where `../hostfile` from its root would land,
+  // and at the host's root level of the scratch folder, where `../../../../hostfile` would.
   const outside = await scratch(t);
+  const context = join(outside, 'context');
   await writeFile(join(outside, 'hostfile'), 'host secret\n');
+  const depth = outside.split('/').filter(Boolean).length;
   const files = {
     'rel-link': { symlink: '../hostfile' },
     'abs-link': { symlink: join(outside, 'hostfile') },
-    'escape-dir': { symlink: '../../../..' },
+    'escape-dir': { symlink: `${'../'.repeat(depth + 1)}${outside.slice(1)}` },
   };
   // With nothing at the context's own /hostfile, every such source is missing.
   for (const source of ['rel-link', 'abs-link', 'escape-dir/hostfile']) {
+    await rm(context, { recursive: true, force: true });
     await assert.rejects(
-      buildIn(t, `FROM scratch\nCOPY ${source} /x\n`, files),
+      buildIn(t, `FROM scratch\nCOPY ${source} /x\n`, files, { contextDir: context }),
       (err: unknown) => isOciError(err, 'NOT_FOUND') && /Dockerfile:2:/.test((err as Error).message),
       source,
     );
   }
-  // With a file of that name at the context root, that file (not the host's) is copied.
-  const built = await buildIn(t, 'FROM scratch\nCOPY rel-link /r\nCOPY escape-dir/hostfile /e\n', {
-    ...files,
-    hostfile: 'the context copy\n',
-  });
+  // With a file of that name at the context root (and at the context's path inside it), that
+  // file (not the host's) is copied.
+  await rm(context, { recursive: true, force: true });
+  const built = await buildIn(
+    t,
+    'FROM scratch\nCOPY rel-link /r\nCOPY abs-link /a\nCOPY escape-dir/hostfile /e\n',
+    { ...files, hostfile: 'the context copy\n', [`${outside.slice(1)}/hostfile`]: 'the nested copy\n' },
+    { contextDir: context },
+  );
   const layers = await listImage(built.layout);
-  assert.deepEqual(layers, [['- 0644 0:0 17 r'], ['- 0644 0:0 17 e']]);
+  assert.deepEqual(layers, [['- 0644 0:0 17 r'], ['- 0644 0:0 16 a'], ['- 0644 0:0 16 e']]);
 });
 
 test('security: a symlink inside a copied directory is copied as a symlink, not followed', async (t) => {

@@ -74,6 +74,27 @@ test('a destination through a symlink of the stage lands where the symlink point
   assert.deepEqual(layers[1], ['d 0755 0:0 0 usr/', 'd 0755 0:0 0 usr/bin/', '- 0644 0:0 4 usr/bin/tool']);
 });
 
+test('security: destinations through symlinks of the stage that point out of its root stay inside it', async (t) => {
+  const { layout } = await buildIn(t, 'FROM scratch\nCOPY root/ /\nCOPY tool /up/\nCOPY tool /abs/sub/t\n', {
+    'root/up': { symlink: '../../../../../../outside' },
+    'root/abs': { symlink: '/etc/../../../target' },
+    'root/loop': { symlink: 'loop' },
+    tool: 'tool',
+  });
+  const layers = await listImage(layout);
+  assert.deepEqual(layers.slice(1), [
+    ['d 0755 0:0 0 outside/', '- 0644 0:0 4 outside/tool'],
+    ['d 0755 0:0 0 target/', 'd 0755 0:0 0 target/sub/', '- 0644 0:0 4 target/sub/t'],
+  ]);
+  await assert.rejects(
+    buildIn(t, 'FROM scratch\nCOPY root/ /\nCOPY tool /loop/x\n', {
+      'root/loop': { symlink: 'loop' },
+      tool: 't',
+    }),
+    (err: unknown) => isOciError(err, 'INVALID_ARGUMENT') && /^Dockerfile:3: /.test((err as Error).message),
+  );
+});
+
 test('a file may not replace a directory, nor a directory a file', async (t) => {
   await assert.rejects(
     buildIn(t, 'FROM scratch\nCOPY d /x/d/\nCOPY f /x/d\n', { 'd/in': 'i', f: 'f' }).then(async (b) => {

@@ -87,7 +87,7 @@ export function historyInstruction(createdBy: string | undefined): string {
   let text = (createdBy ?? '').trim();
   const nop = /^\/bin\/sh -c #\(nop\)\s*/.exec(text);
   if (nop) text = text.slice(nop[0].length);
-  else if (text.startsWith('/bin/sh -c ')) return 'RUN';
+  else if (text.startsWith('/bin/sh -c ') || /^\|[0-9]+ /.test(text)) return 'RUN';
   text = text.replace(/\s*# buildkit$/, '');
   return (text.split(/\s/, 1)[0] ?? '').toUpperCase();
 }

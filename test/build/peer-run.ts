@@ -16,6 +16,7 @@ import { openSource } from '../../src/transports/index.ts';
 import { type BuildahStore, buildahBud, createBuildahStore } from '../helpers/buildah.ts';
 import { run } from '../helpers/exec.ts';
 import { makePeerBase } from './peer-base.ts';
+import { assertNoStubLayers, RUNTIME_STUBS } from './peer-layer-stubs.ts';
 import {
   dropBuildahLeaks,
   type ListingEntry,
@@ -200,6 +201,9 @@ export async function runPeerCase(suite: PeerSuite, c: PeerCase): Promise<PeerRe
     ...(c.labels !== undefined ? { labels: c.labels } : {}),
     ...(c.target !== undefined ? { target: c.target } : {}),
   });
+  // Stubs the case says must not be in the image must be in no layer either.
+  const stubs = RUNTIME_STUBS.filter((path) => c.expect?.files?.[path] === null);
+  if (stubs.length > 0) await assertNoStubLayers(out, 'peer', 0, stubs);
 
   const theirs = join(dir, 'buildah-context');
   const theirDockerfile = c.departs?.dockerfile ?? c.dockerfile;

@@ -90,7 +90,8 @@ for (const capture of METHODS) {
     });
     assert.deepEqual(
       (await layerEntries(quiet.layer)).map((e) => e.path),
-      ['home/app/', 'home/app/x', 'tmp/', 'tmp/resolv'],
+      // home/ comes as the parent of what changed below it (as containerd writes a diff), with its own time.
+      ['home/', 'home/app/', 'home/app/x', 'tmp/', 'tmp/resolv'],
     );
     assert.equal(
       (await layerEntries(quiet.layer)).find((e) => e.path === 'tmp/resolv')?.content?.toString(),
@@ -120,7 +121,7 @@ for (const capture of METHODS) {
     });
     assert.deepEqual(
       (await layerEntries(rewrite.layer)).map((e) => `${e.path} ${e.content?.toString()} ${e.mtimeNs}`),
-      ['data/same ABCD 1700000000000000000'],
+      ['data/ undefined 1700000000000000000', 'data/same ABCD 1700000000000000000'],
     );
   });
 

@@ -93,6 +93,26 @@ describe('copy progress is reported once per blob', () => {
     });
   }
 
+  test('--json with --compression (layers recompressed on the way): one started and one done per blob written', async () => {
+    for (const destination of [destinations[0]?.[1], destinations[2]?.[1]]) {
+      const target = destination?.() ?? '';
+      const result = await ocikit(['copy', '--json', '--compression', 'zstd', source, target]);
+      assert.equal(result.code, 0, result.stderr);
+      const events = result.stderr
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Event)
+        .filter((e) => e.event === 'blob');
+      const written = JSON.parse((await ocikit(['inspect', '--raw', target])).out);
+      const digests = [written.config.digest, ...written.layers.map((l: { digest: string }) => l.digest)];
+      assert.deepEqual([...tally(events).keys()].sort(), digests.sort(), target);
+      for (const [digest, states] of tally(events)) {
+        assert.equal(states.started, 1, `${target} ${digest}: ${JSON.stringify(states)}`);
+        assert.equal(states.done, 1, `${target} ${digest}: ${JSON.stringify(states)}`);
+      }
+    }
+  });
+
   test('a blob the destination has is reported once, as existing', async () => {
     const target = `oci:${join(dir, 'again')}:bb`;
     assert.equal((await ocikit(['copy', '-q', source, target])).code, 0);

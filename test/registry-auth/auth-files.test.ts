@@ -94,6 +94,21 @@ describe('credentials from auth files, flags and the environment (CLI, htpasswd 
     assert.equal(flagged.code, 0, flagged.stderr);
   });
 
+  test('--authfile is the only file read: the right password in every other file is not used', async (t) => {
+    const h = await isolatedHome(t);
+    const named = join(h.home, 'ci-auth.json');
+    await writeAuthFile(named, 'other.example:5000', user, 'x');
+    const fallback = join(h.home, 'env-auth.json');
+    for (const file of [fallback, h.runtimeAuth, h.configAuth, h.dockerConfig]) {
+      await writeAuthFile(file, registry.host, user, password);
+    }
+    for (const env of [h.env, { ...h.env, REGISTRY_AUTH_FILE: fallback }]) {
+      const refused = await inspect(env, '--authfile', named);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /UNAUTHORIZED: .*requires authentication/);
+    }
+  });
+
   test('--creds USER:PASSWORD beats every file; a refused --creds says it came from --creds', async (t) => {
     const h = await isolatedHome(t);
     await writeAuthFile(h.runtimeAuth, registry.host, user, 'wrong-runtime-password');

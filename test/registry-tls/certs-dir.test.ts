@@ -6,12 +6,13 @@
  * an error.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isOciError } from '../../src/errors/index.ts';
 import { defaultCertsDirectories, loadRegistryTls } from '../../src/transports/registry/tls/index.ts';
+import { run } from '../helpers/exec.ts';
 import { makeTlsCertificates, type TlsCertificates } from '../helpers/tls-certs.ts';
 import { scratch, suiteScratch } from '../helpers/tmp.ts';
 
@@ -113,6 +114,30 @@ describe('per-registry TLS folders', () => {
     const tls = await loadRegistryTls(HOST, { certDir: dir, tlsVerify: false });
     assert.equal(tls.verify, false);
     assert.equal(tls.clientCertificates.length, 1);
+  });
+
+  test('a TLS file that is not a regular file (a FIFO, a device) is refused, naming it, without reading it', async (t) => {
+    // Opening a FIFO for reading waits for a writer forever, and a device such as /dev/zero has
+    // no end: neither may hold up, or fill the memory of, every command that talks to a registry.
+    const base = await scratch(t);
+    const fifoCa = await folder(join(base, 'a'), {});
+    await run('mkfifo', [join(fifoCa, 'ca.crt')]);
+    const fifoKey = await folder(join(base, 'b'), { 'client.cert': pem.clientCert });
+    await run('mkfifo', [join(fifoKey, 'client.key')]);
+    const deviceCa = await folder(join(base, 'c'), {});
+    await symlink('/dev/zero', join(deviceCa, 'ca.crt'));
+    for (const [dir, file] of [
+      [fifoCa, 'ca.crt'],
+      [fifoKey, 'client.key'],
+      [deviceCa, 'ca.crt'],
+    ] as const) {
+      await assert.rejects(loadRegistryTls(HOST, { certDir: dir }), (err: unknown) => {
+        assert.ok(isOciError(err, 'INVALID_ARGUMENT'), String(err));
+        assert.ok(err.message.includes(join(dir, file)), err.message);
+        assert.match(err.message, /not a regular file/);
+        return true;
+      });
+    }
   });
 
   test('a registry name that could leave the roots is refused', async () => {

@@ -179,6 +179,25 @@ test('a tar without end-of-archive blocks is accepted, and bytes after them are 
   assert.equal(hasher.digest(), digestBytes(trailing));
 });
 
+test('a tar whose last file ends without its padding (as umoci insert writes it) is read whole', async () => {
+  // umoci insert ends its layer right after the last file's content: no padding, no end blocks.
+  const entry = makeEntry({ path: 'f', type: 'file', size: 2 });
+  const truncated = Buffer.concat([encodeHeader(entry), Buffer.from('x\n')]);
+  const read = [];
+  for await (const { entry: e, body } of readTar([truncated])) {
+    const parts: Buffer[] = [];
+    for await (const chunk of body) parts.push(Buffer.from(chunk));
+    read.push([e.path, Buffer.concat(parts).toString()]);
+  }
+  assert.deepEqual(read, [['f', 'x\n']]);
+  // Content cut short is still refused.
+  const short = Buffer.concat([
+    encodeHeader(makeEntry({ path: 'g', type: 'file', size: 5 })),
+    Buffer.from('ab'),
+  ]);
+  await assert.rejects(readAll(short), (err) => isOciError(err, 'INVALID_ARCHIVE'));
+});
+
 test('malformed PAX records fail with INVALID_ARCHIVE', async () => {
   for (const bad of ['99 path=x\n', 'abc path=x\n', '12 pathx\n ']) {
     const records = Buffer.from(bad);

@@ -1,6 +1,6 @@
 /**
  * Which transport an image name means: a registry name stays a registry name (`ubuntu:22.04`,
- * `localhost:5000/app`), but a transport ocikit does not have (`dir:`, `docker-daemon:`, a typo
+ * `localhost:5000/app`), but a transport ocikit does not have (`docker-daemon:`, `ostree:`, a typo
  * such as `ocii:`) is refused with the list of the transports it does have, never looked up on
  * Docker Hub.
  */
@@ -10,7 +10,7 @@ import { isOciError } from '../../src/errors/index.ts';
 import { transportOf } from '../../src/transports/index.ts';
 import { ocikit } from '../helpers/cli.ts';
 
-const KNOWN = ['oci:', 'oci-archive:', 'docker-archive:', 'docker://', 'scratch'];
+const KNOWN = ['oci:', 'oci-archive:', 'docker-archive:', 'dir:', 'docker://', 'scratch'];
 
 describe('transport names', () => {
   test('registry names, with or without host, port, tag and digest, stay registry names', () => {
@@ -44,12 +44,15 @@ describe('transport names', () => {
     assert.equal(transportOf('docker-archive:a.tar:app:1').label, 'docker-archive');
     assert.equal(transportOf('docker://ubuntu').label, 'docker');
     assert.equal(transportOf('scratch').label, 'scratch');
+    // skopeo's folder format is one of ocikit's transports: the whole rest is the folder.
+    assert.deepEqual(
+      { label: transportOf('dir:./folder:x').label, reference: transportOf('dir:./folder:x').reference },
+      { label: 'dir', reference: './folder:x' },
+    );
   });
 
   test("skopeo's other transports are named as not supported, with the ones ocikit knows", () => {
     for (const name of [
-      'dir:x',
-      'dir:./folder',
       'docker-daemon:x',
       'docker-daemon:busybox:latest',
       'containers-storage:x',
@@ -109,8 +112,36 @@ describe('transport names', () => {
     );
   });
 
+  test('a near miss that is also a valid image name says how to mean the image, and that way works', () => {
+    // `ocii:x`, `ci:1` and `dockr:1` are valid Docker Hub names too (library/ocii, tag x): the
+    // refusal must say how to name that image, and the way it says must be a registry name.
+    for (const [name, image] of [
+      ['ocii:x', 'docker://ocii:x'],
+      ['ci:1', 'docker://ci:1'],
+      ['dockr:1.0', 'docker://dockr:1.0'],
+      ['scratchy:latest', 'docker://scratchy:latest'],
+    ] as const) {
+      assert.throws(
+        () => transportOf(name),
+        (err) => {
+          assert.ok(isOciError(err, 'INVALID_REFERENCE'), `${name}: ${String(err)}`);
+          assert.ok(err.message.includes(`write ${image}`), `${name}: ${err.message}`);
+          return true;
+        },
+      );
+      const { label, reference } = transportOf(image);
+      assert.equal(label, 'docker', image);
+      assert.equal(reference, name);
+    }
+    // A name that cannot be an image (a path after the colon) gets no such hint.
+    assert.throws(
+      () => transportOf('oci_archive:./a.tar'),
+      (err) => isOciError(err) && !err.message.includes('docker://oci_archive'),
+    );
+  });
+
   test('on the command line: a wrong transport fails with the list, and no registry is asked', async () => {
-    for (const name of ['ocii:x', 'dir:x', 'docker-daemon:x', 'containers-storage:x']) {
+    for (const name of ['ocii:x', 'docker-daemon:x', 'containers-storage:x']) {
       const result = await ocikit(['inspect', name]);
       assert.equal(result.code, 1, `${name}: ${result.stderr}`);
       assert.match(result.stderr, /^ocikit: (UNSUPPORTED|INVALID_REFERENCE): .*oci-archive:/m, name);

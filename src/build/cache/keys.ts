@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 
 /** Changes whenever the layers this build writes change for the same inputs. */
-export const CACHE_FORMAT = 'ocikit-build-cache-1';
+export const CACHE_FORMAT = 'ocikit-build-cache-2';
 
 /** A step key: hex sha256 over the format version and the parts. */
 export function stepKey(parts: readonly unknown[]): string {

@@ -7,20 +7,35 @@
  * New layers are stored uncompressed, and gzip-compressed only when an image that is written
  * out (or pushed to a cache repository) holds them: the layers of intermediate stages are never
  * compressed, which is most of a multi-stage build's time otherwise. A compressed form is
- * remembered under `gzip-<diffid>`, so a rebuild compresses nothing again.
+ * remembered under `gzip-<diffid>`, so a rebuild compresses nothing again (unless told not to
+ * reuse them: `--no-cache` makes every blob anew, which also repairs a damaged one).
+ *
+ * Every blob is verified against its digest as it is read. An entry whose uncompressed layer is
+ * not its recorded DiffID is a miss; a compressed layer's DiffID is checked where the entry came
+ * from elsewhere (a cache repository: {@link LocalCache.matchesDiffId}).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { compressStream } from '../../compress/compress.ts';
 import type { Digest } from '../../digest/index.ts';
-import { digestBytes } from '../../digest/index.ts';
+import { digestBytes, Hasher, parseSupportedDigest } from '../../digest/index.ts';
 import { ErrorCode, isOciError } from '../../errors/index.ts';
 import type { OperationOptions } from '../../image/types.ts';
-import { type Descriptor, OCI, type Platform, parseManifest, serializeJson } from '../../spec/index.ts';
+import {
+  type Descriptor,
+  DOCKER,
+  OCI,
+  type Platform,
+  parseManifest,
+  serializeJson,
+} from '../../spec/index.ts';
 import { initLayout, type OciLayout } from '../../store/index.ts';
-import type { LayerRef } from '../layers.ts';
+import { type LayerRef, openUncompressed } from '../layers.ts';
 import { cacheTag } from './keys.ts';
+
+/** Layer media types whose blob is the tar itself (its digest is its DiffID). */
+const UNCOMPRESSED = new Set<string>([OCI.layer, DOCKER.layer]);
 
 /** What a cached step produced. */
 export interface CachedStep {
@@ -44,14 +59,33 @@ export class LocalCache {
   /** Compressions under way or done in this process, by DiffID (each layer is compressed once). */
   private readonly compressing = new Map<string, Promise<LayerRef>>();
 
-  private constructor(dir: string, layout: OciLayout) {
+  /** Whether compressed forms recorded by earlier builds are used. */
+  private readonly reuseCompressed: boolean;
+
+  private constructor(dir: string, layout: OciLayout, reuseCompressed: boolean) {
     this.dir = dir;
     this.layout = layout;
+    this.reuseCompressed = reuseCompressed;
   }
 
-  /** Opens (creating when missing) the cache layout at `dir`. */
-  static async open(dir: string): Promise<LocalCache> {
-    return new LocalCache(dir, await initLayout(dir));
+  /**
+   * Opens (creating when missing) the cache layout at `dir`. `reuseCompressed: false` compresses
+   * every layer anew instead of using the forms earlier builds recorded (default true).
+   */
+  static async open(dir: string, options: { reuseCompressed?: boolean } = {}): Promise<LocalCache> {
+    return new LocalCache(dir, await initLayout(dir), options.reuseCompressed !== false);
+  }
+
+  /** True when `layer`'s uncompressed content hashes to its DiffID (the whole layer is read). */
+  async matchesDiffId(layer: LayerRef, options: OperationOptions = {}): Promise<boolean> {
+    const hasher = new Hasher(parseSupportedDigest(layer.diffId).algorithm);
+    for await (const chunk of await openUncompressed(layer, options)) hasher.update(chunk as Buffer);
+    return hasher.digest() === layer.diffId;
+  }
+
+  /** Drops step `key` from the cache (its blobs stay until `ocikit gc`). */
+  async forget(key: string): Promise<void> {
+    await this.layout.untag(cacheTag(key));
   }
 
   /** A layer stored in the cache, read back verified. */
@@ -98,6 +132,8 @@ export class LocalCache {
       const config = JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: Digest[] } };
       const diffId = config.rootfs?.diff_ids?.[0];
       if (diffId === undefined || !(await this.layout.has(layer))) return undefined;
+      // An uncompressed layer's digest is its DiffID: anything else is a poisoned entry.
+      if (UNCOMPRESSED.has(layer.mediaType) && layer.digest !== diffId) return undefined;
       return { layer: this.layerRef(layer, diffId) };
     } catch (err) {
       if (isOciError(err)) return undefined;
@@ -129,7 +165,7 @@ export class LocalCache {
   private async compress(layer: LayerRef, platform: Platform, options: OperationOptions): Promise<LayerRef> {
     if (layer.descriptor.mediaType !== OCI.layer || !(await this.layout.has(layer.descriptor))) return layer;
     const tag = `gzip-${layer.diffId.slice(layer.diffId.indexOf(':') + 1)}`;
-    const known = await this.lookupTag(tag);
+    const known = this.reuseCompressed ? await this.lookupTag(tag) : undefined;
     if (known?.layer !== undefined) return known.layer;
     // The source is verified against its digest (its DiffID) as it is read: no second hash of it.
     options.signal?.throwIfAborted();

@@ -2,8 +2,10 @@
  * A cache repository (`--cache-repo REF`, as Kaniko's): step results pushed to a registry as the
  * same small images the local cache holds, tagged `step-<key>`, so machines that share nothing
  * else share layers. A step missing locally is looked up there and, when found, copied into the
- * local cache first; the steps a build computed are pushed once the build has succeeded. An
- * unreachable repository is one warning, never a failed build: it is not asked again.
+ * local cache first, its blobs verified against their digests and its layer against the DiffID
+ * it claims (an entry that lies is dropped with a warning, and the step built); the steps a build
+ * computed are pushed once the build has succeeded. An unreachable repository is one warning,
+ * never a failed build: it is not asked again.
  */
 import { copyImage } from '../../copy/index.ts';
 import { ErrorCode, isOciError } from '../../errors/index.ts';
@@ -50,6 +52,17 @@ export class RemoteCache {
         await copyImage(source, sink, options);
       } finally {
         await sink.close();
+      }
+      const step = await this.local.lookup(key);
+      if (
+        step === undefined ||
+        (step.layer !== undefined && !(await this.local.matchesDiffId(step.layer, options)))
+      ) {
+        await this.local.forget(key);
+        this.warn(
+          `cache repository ${this.repo}: ${cacheTag(key)} holds a layer that does not match its DiffID; the step is built again`,
+        );
+        return false;
       }
       return true;
     } catch (err) {

@@ -12,6 +12,13 @@ import type { IgnoreMatcher } from '../ignore/types.ts';
 /** Most symlinks followed resolving one path (Linux's limit). */
 export const MAX_LINKS = 40;
 
+/** The owner and permission bits a copied path gets. */
+export interface FileAttributes {
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
 /** A root files are read from. */
 export interface SourceRoot {
   /** Absolute path of the directory, without a trailing slash. */
@@ -22,6 +29,11 @@ export interface SourceRoot {
   readonly keepOwners: boolean;
   /** Paths the build may not see (.dockerignore), for the context only. */
   readonly ignore?: IgnoreMatcher;
+  /**
+   * For a root the build unpacked from tar headers: the attributes those headers gave the
+   * root-relative real `path` (lstat `stats`), used instead of what the disk says (rootfs/recorded.ts).
+   */
+  readonly attributes?: (path: string, stats: BigIntStats) => FileAttributes;
 }
 
 /** A path resolved inside a root. */

@@ -6,13 +6,15 @@
  * decoded by the system's `bzip2` and `xz` programs (Node has no decoder for them).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { type BigIntStats, closeSync, createReadStream, readSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { decompressStream } from '../../compress/decompress.ts';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { applyLayer } from '../../tar/apply.ts';
+import { RecordedHeaders } from '../rootfs/recorded.ts';
+import { openPlannedFile } from './source-file.ts';
 
 /** The compressions an archive may be in. */
 export type ArchiveCompression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
@@ -41,21 +43,20 @@ export function sniffArchive(head: Buffer): ArchiveCompression {
   return 'none';
 }
 
-function readHead(abs: string): Buffer {
-  const fd = openSync(abs, 'r');
-  try {
-    const buf = Buffer.alloc(BLOCK);
-    const n = readSync(fd, buf, 0, BLOCK, 0);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
+function readHead(fd: number): Buffer {
+  const buf = Buffer.alloc(BLOCK);
+  const n = readSync(fd, buf, 0, BLOCK, 0);
+  return buf.subarray(0, n);
 }
 
-/** The decompressed bytes of a file. */
-function decoded(abs: string, compression: ArchiveCompression, signal: AbortSignal): Readable {
+/** The decompressed bytes of the open file `fd` (named `abs` in messages); the stream closes it. */
+function decoded(fd: number, abs: string, compression: ArchiveCompression, signal: AbortSignal): Readable {
+  const file = createReadStream('', { fd, start: 0, highWaterMark: 1 << 20 });
   if (compression === 'bzip2' || compression === 'xz') {
-    const child = spawn(compression, ['-dc', abs], { stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const child = spawn(compression, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'], signal });
+    file.on('error', (err) => child.stdin.destroy(err));
+    child.stdin.on('error', () => {});
+    file.pipe(child.stdin);
     const out = new PassThrough({ highWaterMark: 1 << 20 });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => {
@@ -73,9 +74,9 @@ function decoded(abs: string, compression: ArchiveCompression, signal: AbortSign
         );
     });
     child.stdout.pipe(out);
+    out.on('close', () => file.destroy());
     return out;
   }
-  const file = createReadStream(abs, { highWaterMark: 1 << 20 });
   if (compression === 'none') return file;
   const out = decompressStream({ signal });
   file.on('error', (err) => out.destroy(err));
@@ -105,23 +106,46 @@ async function peek(stream: Readable): Promise<{ head: Buffer; all: Readable }> 
   return { head, all: Readable.from(rest()) };
 }
 
+/** An unpacked archive: the folder, and what its headers said (owners, implied directories). */
+export interface UnpackedArchive {
+  readonly dir: string;
+  readonly headers: RecordedHeaders;
+}
+
 /**
- * Unpacks `abs` into a new folder under `scratchDir` when it is a tar archive; returns the folder,
- * or undefined when the file is not an archive (it is then copied as a file).
+ * Unpacks `abs` (which must still be the file `planned` describes: copy/source-file.ts) into a
+ * new folder under `scratchDir` when it is a tar archive (rootless when the build is not root);
+ * returns it, or undefined when the file is not an archive (it is then copied as a file).
  */
 export async function unpackArchive(
   abs: string,
+  planned: BigIntStats,
   scratchDir: string,
   signal: AbortSignal,
-): Promise<string | undefined> {
-  const compression = sniffArchive(readHead(abs));
-  if (compression === 'none' && !isTarHeader(readHead(abs))) return undefined;
-  const { head, all } = await peek(decoded(abs, compression, signal));
+): Promise<UnpackedArchive | undefined> {
+  const fd = openPlannedFile(abs, planned);
+  let compression: ArchiveCompression;
+  try {
+    const head = readHead(fd);
+    compression = sniffArchive(head);
+    if (compression === 'none' && !isTarHeader(head)) {
+      closeSync(fd);
+      return undefined;
+    }
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  const source = decoded(fd, abs, compression, signal);
+  const { head, all } = await peek(source);
   if (!isTarHeader(head.subarray(0, BLOCK))) {
     all.destroy();
+    source.destroy();
     return undefined;
   }
   const dir = await mkdtemp(join(scratchDir, 'archive-'));
-  await applyLayer(dir, all, { signal });
-  return dir;
+  const headers = new RecordedHeaders();
+  const rootless = typeof process.getuid === 'function' && process.getuid() !== 0;
+  await applyLayer(dir, all, { signal, rootless, onEntry: (entry) => headers.record(entry) });
+  return { dir, headers };
 }

@@ -10,7 +10,7 @@
  * Every ancestor of every entry is itself an entry before it, so the layer applies anywhere.
  * The tree is updated as entries are produced, so later sources see earlier ones.
  */
-import { readlinkSync } from 'node:fs';
+import { type BigIntStats, readlinkSync } from 'node:fs';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { makeEntry, type TarEntry } from '../../tar/entry.ts';
 import { walkContents } from '../context/walk.ts';
@@ -24,6 +24,8 @@ export interface EmittedEntry {
   readonly entry: TarEntry;
   /** Absolute path of the file whose bytes are the content (regular files). */
   readonly file?: string;
+  /** What the walk saw at `file`: the file read must still be that one (copy/source-file.ts). */
+  readonly source?: BigIntStats;
   /** The content itself (inline files). */
   readonly content?: Buffer;
 }
@@ -104,17 +106,22 @@ export function* emitCopy(items: readonly SourceItem[], options: EmitOptions): G
     return options.clampNs !== undefined && whole > options.clampNs ? options.clampNs : whole;
   };
 
-  /** The entry of one source path at `path`, with --chown/--chmod applied; undefined for sockets. */
+  /**
+   * The entry of one source path (`rel`, root-relative) at `path`, with --chown/--chmod applied;
+   * undefined for sockets. A root unpacked by the build says its own owners and modes.
+   */
   const entryOf = (
     item: CopyItem,
+    rel: string,
     abs: string,
     stats: CopyItem['stats'],
     path: readonly string[],
   ): EmittedEntry | undefined => {
-    const mode = Number(stats.mode) & 0o7777;
+    const recorded = item.root.attributes?.(rel, stats);
+    const mode = recorded?.mode ?? Number(stats.mode) & 0o7777;
     const isDir = stats.isDirectory();
-    const uid = owner?.uid ?? (item.root.keepOwners ? Number(stats.uid) : 0);
-    const gid = owner?.gid ?? (item.root.keepOwners ? Number(stats.gid) : 0);
+    const uid = owner?.uid ?? recorded?.uid ?? (item.root.keepOwners ? Number(stats.uid) : 0);
+    const gid = owner?.gid ?? recorded?.gid ?? (item.root.keepOwners ? Number(stats.gid) : 0);
     const base = { path: path.join('/'), uid, gid, mtimeNs: stamp(stats.mtimeNs) };
     const chmod = (m: number): number => (options.chmod === undefined ? m : options.chmod(m, isDir));
     if (isDir) return { entry: makeEntry({ ...base, type: 'directory', mode: chmod(mode) }) };
@@ -132,6 +139,7 @@ export function* emitCopy(items: readonly SourceItem[], options: EmitOptions): G
       return {
         entry: makeEntry({ ...base, type: 'file', mode: chmod(mode), size: Number(stats.size) }),
         file: abs,
+        source: stats,
       };
     }
     const rdev = Number(stats.rdev);
@@ -194,6 +202,7 @@ export function* emitCopy(items: readonly SourceItem[], options: EmitOptions): G
     if (!isDir) {
       const one = entryOf(
         item,
+        item.path,
         `${item.root.dir}${item.path === '' ? '' : `/${item.path}`}`,
         item.stats,
         target,
@@ -208,7 +217,7 @@ export function* emitCopy(items: readonly SourceItem[], options: EmitOptions): G
       const path = [...target, ...walked.rel.split('/')];
       const depth = walked.rel.split('/').length;
       while (pending.length >= depth) pending.pop();
-      const made = entryOf(item, walked.abs, walked.stats, path);
+      const made = entryOf(item, walked.path, walked.abs, walked.stats, path);
       if (made === undefined) continue;
       if (walked.stats.isDirectory()) {
         const there = tree.get(path);

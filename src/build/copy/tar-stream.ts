@@ -3,13 +3,15 @@
  * project's tar writer, file contents read from disk straight into the chunk being filled (no
  * buffer per file, no copy: small-file contexts are mostly allocation otherwise), inline contents
  * from memory, padding and the end-of-archive blocks. Memory stays flat for any file size. A file
- * that shrinks while it is read fails with IO_ERROR rather than produce a corrupt tar.
+ * is opened only when it is still the file the walk saw (copy/source-file.ts), and one that
+ * shrinks while it is read fails with IO_ERROR rather than produce a corrupt tar.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { type BigIntStats, closeSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { BLOCK, END_OF_ARCHIVE, encodeHeader } from '../../tar/header.ts';
 import type { EmittedEntry } from './emit.ts';
+import { openPlannedFile } from './source-file.ts';
 
 const CHUNK = 1 << 20;
 
@@ -52,9 +54,12 @@ class ChunkWriter {
     }
   }
 
-  /** Reads exactly `size` bytes of `path` into the chunks. */
-  file(path: string, size: number): void {
-    const fd = openSync(path, 'r');
+  /**
+   * Reads exactly `size` bytes of `path` (which must still be the file `planned` describes) into
+   * the chunks, handing on each chunk as it fills: a big file is never held whole.
+   */
+  *file(path: string, size: number, planned: BigIntStats | undefined): Generator<Buffer> {
+    const fd = planned === undefined ? openSync(path, 'r') : openPlannedFile(path, planned);
     try {
       let left = size;
       while (left > 0) {
@@ -67,7 +72,10 @@ class ChunkWriter {
         }
         this.used += n;
         left -= n;
-        if (this.used === CHUNK) this.rotate();
+        if (this.used === CHUNK) {
+          this.rotate();
+          yield* this.drain();
+        }
       }
     } finally {
       closeSync(fd);
@@ -93,7 +101,7 @@ async function* chunks(entries: Iterable<EmittedEntry>, signal?: AbortSignal): A
       out.write(item.content);
       out.zeros(padding(item.content.length));
     } else if (item.entry.type === 'file' && item.entry.size > 0) {
-      out.file(item.file ?? '', item.entry.size);
+      yield* out.file(item.file ?? '', item.entry.size, item.source);
       out.zeros(padding(item.entry.size));
     }
     yield* out.drain();

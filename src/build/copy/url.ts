@@ -21,7 +21,11 @@ export interface Download {
   readonly digest: string;
 }
 
-/** The name BuildKit gives a URL's file. */
+/**
+ * The name BuildKit gives a URL's file: the last path segment, decoded (`__unnamed__` when there
+ * is none). INVALID_ARGUMENT when it does not decode (a malformed escape, which Go's URL parser
+ * refuses too) or decodes to a name no file can have (a NUL).
+ */
 export function urlFileName(url: string): string {
   let path = '';
   try {
@@ -29,7 +33,21 @@ export function urlFileName(url: string): string {
   } catch {
     return '__unnamed__';
   }
-  const base = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+  let base: string;
+  try {
+    base = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+  } catch {
+    base = '\0';
+  }
+  if (base.includes('\0')) {
+    throw new OciError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${url} gives no usable file name (a malformed escape or a NUL)`,
+      {
+        data: { url },
+      },
+    );
+  }
   return base === '' || base === '.' || base === '..' || base.includes('/') ? '__unnamed__' : base;
 }
 
@@ -46,12 +64,16 @@ export async function download(
       `unsupported checksum ${JSON.stringify(checksum)} (sha256:<hex> expected)`,
     );
   }
+  const name = urlFileName(url);
   let response: Response;
   try {
     response = await fetch(url, { signal, redirect: 'follow' });
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new OciError(ErrorCode.NETWORK_ERROR, `cannot fetch ${url}: ${(err as Error).message}`, {
+    // fetch says only "fetch failed"; the cause says what (a redirect to another scheme, a refused connection).
+    const cause = (err as { cause?: { message?: unknown } }).cause?.message;
+    const why = typeof cause === 'string' && cause !== '' ? `: ${cause}` : '';
+    throw new OciError(ErrorCode.NETWORK_ERROR, `cannot fetch ${url}: ${(err as Error).message}${why}`, {
       cause: err,
       data: { url },
     });
@@ -66,7 +88,6 @@ export async function download(
     );
   }
   const dir = await mkdtemp(join(scratchDir, 'url-'));
-  const name = urlFileName(url);
   const file = join(dir, name);
   const hash = createHash('sha256');
   const tap = new Transform({

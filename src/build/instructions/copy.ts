@@ -6,6 +6,7 @@
  * ADD unpacks local tar archives (copy/archive.ts) and downloads http(s) URLs (copy/url.ts); Git
  * sources are UNSUPPORTED for now.
  */
+import { createHash } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { formatPlatform } from '../../platform/index.ts';
@@ -14,7 +15,7 @@ import type { SourceRoot } from '../context/root.ts';
 import { unpackArchive } from '../copy/archive.ts';
 import { type ChmodSpec, parseChmod } from '../copy/chmod.ts';
 import { emitCopy } from '../copy/emit.ts';
-import { fingerprintSources } from '../copy/fingerprint.ts';
+import { checkSourcesUnchanged, fingerprintWithIdentity } from '../copy/fingerprint.ts';
 import { type CopyItem, type PlanOptions, planSource, type SourceItem } from '../copy/plan.ts';
 import { tarOf } from '../copy/tar-stream.ts';
 import { download } from '../copy/url.ts';
@@ -154,12 +155,20 @@ export async function copyStep(
   let owner: Owner | undefined;
   if (chown !== '' && (link || !needsLookup(chown)))
     owner = await resolveOwner(chown, state.fs, { signal: session.signal });
-  const content = from.identity ?? fingerprintSources(await plan(), clampNs);
+  // Sources read from the context are fingerprinted (their identity kept, to check after the
+  // layer is written that they did not change in between); a stage or image is its identity.
+  const fingerprinted =
+    from.identity === undefined ? fingerprintWithIdentity(await plan(), clampNs) : undefined;
+  const content = from.identity ?? fingerprinted?.fingerprint;
   const parts = [
     text,
     dest,
     ins.exclude,
     link,
+    // `--unpack=false` copies the archive a plain ADD unpacks; heredoc bodies are not in `text`
+    // and, next to `--from`, not in `content` either.
+    ins.kind === 'ADD' ? String(ins.unpack ?? 'default') : '',
+    inline.map((i) => createHash('sha256').update(i.content).digest('hex')),
     content,
     owner ?? chown,
     formatPlatform(state.platform),
@@ -196,6 +205,9 @@ export async function copyStep(
       nowNs: BigInt(session.time.seconds) * 1_000_000_000n,
     });
     const layer = await storeEntries(session, entries, (e) => tarOf(e, session.signal));
+    if (fingerprinted !== undefined) {
+      checkSourcesUnchanged(await plan(), fingerprinted.identity, session.context.label);
+    }
     return layer === undefined ? {} : link ? { layer } : { layer, tree };
   });
   return { text: `${text} # buildkit`, result };
@@ -232,14 +244,20 @@ async function unpackArchives(
       out.push(item);
       continue;
     }
-    const dir = await unpackArchive(`${item.root.dir}/${item.path}`, scratchDir, signal);
-    if (dir === undefined) {
+    const archive = await unpackArchive(`${item.root.dir}/${item.path}`, item.stats, scratchDir, signal);
+    if (archive === undefined) {
       out.push(item);
       continue;
     }
+    const { dir, headers } = archive;
     const unpacked: CopyItem = {
       kind: 'path',
-      root: { dir, label: `archive ${JSON.stringify(item.path)}`, keepOwners: true },
+      root: {
+        dir,
+        label: `archive ${JSON.stringify(item.path)}`,
+        keepOwners: true,
+        attributes: (path, stats) => headers.attributes(path, stats),
+      },
       path: '',
       stats: lstatSync(dir, { bigint: true }),
       name: item.name,

@@ -1,9 +1,9 @@
 /**
  * Unpacking a stage's (or an image's) filesystem for `COPY --from`, with the project's safe apply
  * (src/tar/apply.ts: whiteouts, hard links and symlinks confined to the root, every DiffID
- * checked), into a private folder of the build, once per stage. Owners are kept as the layers say
- * when the build runs as root; without privileges the apply is rootless and the copied files are
- * owned by 0:0 unless `--chown` says otherwise.
+ * checked), into a private folder of the build, once per stage. Without privileges the apply is
+ * rootless. Either way what is copied has the owners and modes the layers' headers give
+ * (rootfs/recorded.ts), not the builder's uid or umask.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { applyLayer } from '../../tar/apply.ts';
 import type { SourceRoot } from '../context/root.ts';
 import { openUncompressed } from '../layers.ts';
 import type { BuildSession } from '../session.ts';
+import { RecordedHeaders } from './recorded.ts';
 import type { StageFs } from './stage-fs.ts';
 
 const extracted = new WeakMap<StageFs, Promise<SourceRoot>>();
@@ -22,6 +23,7 @@ export function extractedRoot(session: BuildSession, fs: StageFs, label: string)
     root = (async () => {
       const dir = await mkdtemp(join(session.scratchDir, 'rootfs-'));
       const rootless = typeof process.getuid === 'function' && process.getuid() !== 0;
+      const headers = new RecordedHeaders();
       for (const layer of fs.layers) {
         // An uncompressed blob is verified against its digest, which is its DiffID, as it is read.
         const verified = layer.descriptor.digest === layer.diffId;
@@ -29,10 +31,12 @@ export function extractedRoot(session: BuildSession, fs: StageFs, label: string)
           ...(verified ? {} : { diffId: layer.diffId }),
           rootless,
           signal: session.signal,
+          onEntry: (entry) => headers.record(entry),
           onWarning: (message) => session.warn(`${label}: ${message}`),
         });
+        headers.endLayer();
       }
-      return { dir, label, keepOwners: true };
+      return { dir, label, keepOwners: true, attributes: (path, stats) => headers.attributes(path, stats) };
     })();
     extracted.set(fs, root);
   }

@@ -11,51 +11,57 @@ import { readTar } from '../../tar/read.ts';
 import { type LayerRef, openUncompressed } from '../layers.ts';
 import { components, LEAF, type RootfsTree } from './tree.ts';
 
-/** Applies one entry of layer `layer` to the tree. Entries under a non-directory are ignored. */
-export function applyEntry(tree: RootfsTree, entry: TarEntry, layer: number): void {
+/**
+ * Applies one entry of layer `layer` to the tree; returns the real components it was placed at,
+ * or undefined for whiteouts and for what is ignored (entries under a non-directory).
+ */
+export function applyEntry(tree: RootfsTree, entry: TarEntry, layer: number): string[] | undefined {
   const parts = components(entry.path);
   if (parts.length === 0) {
-    if (entry.type === 'directory') tree.setDir([], entry, layer);
-    return;
+    if (entry.type !== 'directory') return undefined;
+    tree.setDir([], entry, layer);
+    return [];
   }
   const base = parts[parts.length - 1] as string;
   const parent = tree.resolve(parts.slice(0, -1), true);
-  if (parent.blocked || (parent.node !== undefined && tree.dirAt(parent.real) === undefined)) return;
+  if (parent.blocked || (parent.node !== undefined && tree.dirAt(parent.real) === undefined))
+    return undefined;
   const at = [...parent.real, base];
   let kind: ReturnType<typeof classifyBase>;
   try {
     kind = classifyBase(base, entry.path);
   } catch {
-    return;
+    return undefined;
   }
   switch (kind.kind) {
     case 'aufs-meta':
-      return;
+      return undefined;
     case 'opaque':
       tree.clearLower(parent.real, layer);
-      return;
+      return undefined;
     case 'whiteout':
       tree.remove([...parent.real, kind.target], layer);
-      return;
+      return undefined;
     case 'none':
       break;
   }
   switch (entry.type) {
     case 'directory':
       tree.setDir(at, entry, layer);
-      return;
+      break;
     case 'symlink':
       tree.setNode(at, { kind: 'symlink', target: entry.linkname, layer }, layer);
-      return;
+      break;
     case 'file':
       tree.setNode(at, layer * 8 + LEAF.file, layer);
-      return;
+      break;
     case 'link':
       tree.setNode(at, layer * 8 + LEAF.hardlink, layer);
-      return;
+      break;
     default:
       tree.setNode(at, layer * 8 + LEAF.special, layer);
   }
+  return at;
 }
 
 /** Reads layer number `index` of a stage and applies its headers to the tree. */

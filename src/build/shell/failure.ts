@@ -9,7 +9,7 @@ const SHOWN = 120;
  * the message, never in `data`.
  */
 export function expansionError(
-  code: typeof ErrorCode.INVALID_ARGUMENT | typeof ErrorCode.UNSUPPORTED,
+  code: typeof ErrorCode.INVALID_ARGUMENT | typeof ErrorCode.UNSUPPORTED | typeof ErrorCode.TOO_LARGE,
   word: string,
   offset: number,
   reason: string,

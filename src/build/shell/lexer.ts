@@ -7,7 +7,8 @@ import type { Environment, Expansion, ShellLexer, ShellLexerOptions } from './ty
  * A lexer bound to one escape character (`\`, or `` ` `` with `# escape=` in the Dockerfile)
  * and options. Expansion follows BuildKit's Dockerfile lexer: quotes and escapes are removed,
  * unset variables expand to nothing, and malformed or unsupported forms throw an `OciError`
- * (`INVALID_ARGUMENT` or `UNSUPPORTED`) naming the word. Lexers hold no state between calls.
+ * (`INVALID_ARGUMENT` or `UNSUPPORTED`; `TOO_LARGE` past `MAX_EXPANDED_WORD`) naming the word.
+ * Lexers hold no state between calls.
  */
 export function createShellLexer(escapeChar: '\\' | '`' = '\\', options: ShellLexerOptions = {}): ShellLexer {
   if (escapeChar !== '\\' && escapeChar !== '`') {

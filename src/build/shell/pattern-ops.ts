@@ -1,6 +1,9 @@
 /** The three pattern operators of expansion: prefix removal, suffix removal, replacement. */
 import { compileGlob, matchEnds, reverseGlobSource } from './glob.ts';
 
+/** A replacement whose result would pass the length it was allowed. */
+export class ReplacementTooLarge extends Error {}
+
 /** `${V#p}` (shortest) and `${V##p}` (longest, `greedy`): `value` without the prefix `pattern` matches. */
 export function removePrefix(value: string, pattern: string, greedy: boolean): string {
   const text = Array.from(value);
@@ -19,9 +22,16 @@ export function removeSuffix(value: string, pattern: string, greedy: boolean): s
  * `${V/p/r}` and, with `all`, `${V//p/r}`: the leftmost match (each `*` as long as possible) is
  * replaced by `replacement`, taken literally. With `all` the search goes on after each match (one
  * character further after an empty one), and an empty match right after a match is left alone,
- * as Go's ReplaceAllString does.
+ * as Go's ReplaceAllString does. Throws {@link ReplacementTooLarge} as soon as the result would be
+ * longer than `maxLength` characters (each match may insert the whole replacement).
  */
-export function replaceMatches(value: string, pattern: string, replacement: string, all: boolean): string {
+export function replaceMatches(
+  value: string,
+  pattern: string,
+  replacement: string,
+  all: boolean,
+  maxLength = Number.POSITIVE_INFINITY,
+): string {
   const text = Array.from(value);
   const ends = matchEnds(compileGlob(pattern), text, true);
   let out = '';
@@ -34,6 +44,7 @@ export function replaceMatches(value: string, pattern: string, replacement: stri
     const end = ends[start]!;
     out += text.slice(lastEnd, start).join('');
     if (end > lastEnd || start === 0) out += replacement;
+    if (out.length + (text.length - end) > maxLength) throw new ReplacementTooLarge();
     lastEnd = end;
     if (!all) break;
     search = end > search ? end : search + 1;

@@ -7,13 +7,20 @@ import { ErrorCode } from '../../errors/index.ts';
 import { isDigit, isNameChar, isSpecialParameter } from './chars.ts';
 import { expansionError } from './failure.ts';
 import { GlobSyntaxError } from './glob.ts';
-import { removePrefix, removeSuffix, replaceMatches } from './pattern-ops.ts';
+import { ReplacementTooLarge, removePrefix, removeSuffix, replaceMatches } from './pattern-ops.ts';
 import { Scanner } from './scanner.ts';
 import type { Environment, ShellLexerOptions } from './types.ts';
 import { WordSplitter } from './words.ts';
 
 /** How deep `${...}` may nest before a word is refused (real Dockerfiles use a few levels). */
 export const MAX_NESTING = 256;
+
+/**
+ * Longest text one word may expand to (UTF-16 units). Values are pasted in whole, so without a
+ * bound a line like `${A//?/$A}` grows a value quadratically, and a few lines of `ENV A=$A$A`
+ * exponentially; no real Dockerfile comes near it.
+ */
+export const MAX_EXPANDED_WORD = 4 << 20;
 
 /** The text of a (part of a) word and its words. */
 interface Piece {
@@ -56,6 +63,7 @@ export class WordProcessor {
     const text: string[] = [];
     const words = new WordSplitter();
     const quotes = this.options.skipProcessQuotes !== true;
+    let size = 0;
     for (let ch = this.scanner.peek(); ch !== undefined; ch = this.scanner.peek()) {
       if (ch === stop) {
         this.scanner.next();
@@ -63,6 +71,7 @@ export class WordProcessor {
       }
       if (ch === '$') {
         const value = this.dollar();
+        size = this.bounded(size, value);
         text.push(value);
         words.addString(value);
       } else if (ch === '<') {
@@ -71,6 +80,7 @@ export class WordProcessor {
         words.addRaw(marker);
       } else if (quotes && (ch === "'" || ch === '"')) {
         const quoted = ch === "'" ? this.singleQuoted() : this.doubleQuoted(rawEscapes);
+        size = this.bounded(size, quoted);
         text.push(quoted);
         words.addRaw(quoted);
       } else {
@@ -93,6 +103,23 @@ export class WordProcessor {
     if (stop === '}') throw this.fail("missing '}'");
     if (stop !== undefined) throw this.fail(`missing '${stop}' in \${...}`);
     return { text: text.join(''), words: words.finish() };
+  }
+
+  /** `size` plus the length of `piece`; TOO_LARGE past {@link MAX_EXPANDED_WORD}. */
+  private bounded(size: number, piece: string): number {
+    const total = size + piece.length;
+    if (total > MAX_EXPANDED_WORD) throw this.tooLarge();
+    return total;
+  }
+
+  private tooLarge() {
+    return expansionError(
+      ErrorCode.TOO_LARGE,
+      this.word,
+      this.scanner.offset,
+      `it expands to more than ${MAX_EXPANDED_WORD} characters`,
+      { limit: MAX_EXPANDED_WORD },
+    );
   }
 
   /** A nested read (inside `${...}`), with the nesting bounded. */
@@ -126,6 +153,7 @@ export class WordProcessor {
   private doubleQuoted(rawEscapes: boolean): string {
     const raw = this.options.rawQuotes === true;
     const text: string[] = [];
+    let size = 0;
     if (raw) text.push(this.scanner.next()!);
     else this.scanner.next();
     for (;;) {
@@ -137,7 +165,9 @@ export class WordProcessor {
         return text.join('');
       }
       if (ch === '$') {
-        text.push(this.dollar());
+        const value = this.dollar();
+        size = this.bounded(size, value);
+        text.push(value);
         continue;
       }
       this.scanner.next();
@@ -259,7 +289,9 @@ export class WordProcessor {
     if (value === undefined && this.options.skipUnsetEnv) {
       return '${' + name + (all ? '//' : '/') + pattern + '/' + replacement + '}';
     }
-    return this.withPattern(pattern, () => replaceMatches(value ?? '', pattern, replacement, all));
+    return this.withPattern(pattern, () =>
+      replaceMatches(value ?? '', pattern, replacement, all, MAX_EXPANDED_WORD),
+    );
   }
 
   private withPattern(pattern: string, apply: () => string): string {
@@ -269,6 +301,7 @@ export class WordProcessor {
       if (err instanceof GlobSyntaxError) {
         throw this.fail(`invalid pattern ${JSON.stringify(pattern)}: ${err.message}`, { pattern });
       }
+      if (err instanceof ReplacementTooLarge) throw this.tooLarge();
       throw err;
     }
   }

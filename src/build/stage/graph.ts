@@ -110,12 +110,16 @@ export function reachableStages(
   target: number,
   expandFrom: (stage: Stage) => string,
 ): Set<number> {
-  const seen = new Set<number>();
-  const visit = (i: number): void => {
-    if (seen.has(i)) return;
-    seen.add(i);
-    for (const d of stageDeps(dockerfile, i, expandFrom)) visit(d);
-  };
-  visit(target);
+  // A worklist, not recursion: a chain of thousands of stages must not exhaust the stack.
+  const seen = new Set<number>([target]);
+  const pending = [target];
+  for (let i = pending.pop(); i !== undefined; i = pending.pop()) {
+    for (const d of stageDeps(dockerfile, i, expandFrom)) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        pending.push(d);
+      }
+    }
+  }
   return seen;
 }

@@ -1,4 +1,7 @@
-/** `ocikit append IMAGE DIR... -t DST`: each directory becomes one layer on top of the image. */
+/**
+ * `ocikit append IMAGE [DIR...] [-f LAYER.tar[.gz]...] -t DST`: each directory, then each tarball,
+ * becomes one layer on top of the image.
+ */
 import { Command, Option } from '@commander-js/extra-typings';
 import { copyImage } from '../../copy/index.ts';
 import { openImage } from '../../image/image.ts';
@@ -14,7 +17,12 @@ export function appendCommand() {
   return new Command('append')
     .description('add one layer per directory on top of an image and write the result')
     .argument('<image>', 'base image name')
-    .argument('<dirs...>', 'directories, each becomes one layer')
+    .argument('[dirs...]', 'directories, each becomes one layer')
+    .option(
+      '-f, --file <tarball>',
+      'a layer tarball (.tar, .tar.gz, .tar.zst), added after the directories (repeatable)',
+      (v: string, previous: string[] = []) => [...previous, v],
+    )
     .requiredOption('-t, --tag <destination>', 'where to write the new image')
     .option('--platform <os/arch[/variant]>', 'the image to pick from an index')
     .addOption(
@@ -24,6 +32,9 @@ export function appendCommand() {
     )
     .option('--timestamp <seconds>', 'clamp file times to this Unix time (default: SOURCE_DATE_EPOCH)')
     .action(async (name, dirs, options, command) => {
+      const tarballs = options.file ?? [];
+      if (dirs.length === 0 && tarballs.length === 0)
+        throw new UsageError('append needs at least one directory or -f LAYER.tar');
       // An interrupted append removes its spooled layers and the blob it was storing.
       const signal = commandSignal();
       await withSource(name, command, async (source) => {
@@ -42,6 +53,9 @@ export function appendCommand() {
                 signal,
               }),
             );
+          const { layerFromTarball } = await import('./append-tarball.ts');
+          for (const file of tarballs)
+            layers.push(await layerFromTarball(file, { compression: options.compression, docker, signal }));
           const created =
             timestamp === undefined
               ? undefined

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from '@commander-js/extra-typings';
-import type { BuildEvent } from '../../build/index.ts';
+import type { BuildEvent, SecretSource } from '../../build/index.ts';
 import { transportOptions } from '../context.ts';
 import { log, writeLine } from '../output.ts';
 import { UsageError } from '../run.ts';
@@ -29,13 +29,41 @@ function pairs(entries: string[] | undefined, flag: string, fromEnv: boolean): R
   return out;
 }
 
+/** `--secret id=ID,src=FILE` or `id=ID,env=VAR` (`type=file|env` allowed) into the build's secrets. */
+function secrets(entries: string[] | undefined): Record<string, SecretSource> {
+  const out: Record<string, SecretSource> = {};
+  for (const entry of entries ?? []) {
+    const fields = new Map<string, string>();
+    for (const field of entry.split(',')) {
+      const at = field.indexOf('=');
+      if (at <= 0)
+        throw new UsageError(`--secret takes id=ID,src=FILE or id=ID,env=VAR, got ${JSON.stringify(entry)}`);
+      fields.set(field.slice(0, at).toLowerCase(), field.slice(at + 1));
+    }
+    const id = fields.get('id');
+    const file = fields.get('src') ?? fields.get('source');
+    const env = fields.get('env');
+    const type = fields.get('type');
+    if (id === undefined || id === '') throw new UsageError(`--secret needs an id: ${JSON.stringify(entry)}`);
+    if (type !== undefined && type !== 'file' && type !== 'env')
+      throw new UsageError(`--secret type is file or env, got ${JSON.stringify(type)}`);
+    if ((file === undefined) === (env === undefined))
+      throw new UsageError(`--secret ${id}: give one of src=FILE and env=VAR`);
+    out[id] = file !== undefined ? { file } : { env: env as string };
+  }
+  return out;
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Renders build events on stderr: `#N [stage] STEP`, then `#N CACHED` or `#N DONE 0.1s`; or JSON lines. */
+/**
+ * Renders build events on stderr: `#N [stage] STEP`, the lines a RUN prints as `#N LINE`, then
+ * `#N CACHED` or `#N DONE 0.1s`; or JSON lines.
+ */
 function renderer(mode: 'auto' | 'plain' | 'json') {
   return (event: BuildEvent): void => {
     if (mode === 'json') {
@@ -45,6 +73,7 @@ function renderer(mode: 'auto' | 'plain' | 'json') {
     }
     if (event.kind === 'warning')
       log(`WARNING: ${event.line !== undefined ? `line ${event.line}: ` : ''}${event.message}`);
+    if (event.kind === 'output') log(`#${event.id} ${event.line}`);
     if (event.kind !== 'step') return;
     const stage = `${event.stage} ${event.index}/${event.total}`;
     const where = event.platform === undefined ? stage : `${event.platform} ${stage}`;
@@ -65,6 +94,17 @@ export function buildCommand() {
     .option('--target <stage>', 'the stage to build (default: the last)')
     .option('--platform <os/arch[,...]>', 'target platform(s); several make an index (repeatable)', collect)
     .option('--label <KEY=VALUE>', 'set a label on the image (repeatable)', collect)
+    .addOption(
+      new Option('--network <mode>', 'the network of RUN steps without --network (default host)').choices([
+        'host',
+        'none',
+      ] as const),
+    )
+    .option(
+      '--secret <id=ID,src=FILE>',
+      'a secret for RUN --mount=type=secret (or id=ID,env=VAR; repeatable)',
+      collect,
+    )
     .option('--no-cache', 'build every step anew')
     .option('--cache-dir <dir>', 'the local cache layout (default $XDG_CACHE_HOME/ocikit/build)')
     .option('--cache-repo <repository>', 'a registry repository shared as a build cache')
@@ -102,6 +142,8 @@ export function buildCommand() {
         ...(platforms.length > 0 ? { platforms } : {}),
         labels: pairs(options.label, '--label', false),
         noCache: options.cache === false,
+        ...(options.network !== undefined ? { network: options.network } : {}),
+        secrets: secrets(options.secret),
         ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
         ...(options.cacheRepo !== undefined ? { cacheRepo: options.cacheRepo } : {}),
         ...(timestamp !== undefined ? { timestamp } : {}),

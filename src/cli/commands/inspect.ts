@@ -1,16 +1,20 @@
-/** `ocikit inspect IMAGE [--platform P] [--raw] [--config] [--json]`: show index, manifest or config. */
+/**
+ * `ocikit inspect IMAGE [--platform P] [--raw] [--config] [--json] [--format TEMPLATE]`: show
+ * index, manifest or config.
+ */
 import { Command } from '@commander-js/extra-typings';
 import { ErrorCode, isOciError } from '../../errors/index.ts';
 import { openImage, openTop } from '../../image/image.ts';
-import type { Image, Index } from '../../image/types.ts';
+import type { Image, ImageSource, Index } from '../../image/types.ts';
 import { formatPlatform } from '../../platform/index.ts';
 import { withSource } from '../context.ts';
+import { compileTemplate } from '../go-template.ts';
 import { writeBytes, writeJson, writeLine } from '../output.ts';
 
 /** Registers `inspect`. */
 export function inspectCommand(): Command<
   [string],
-  { platform?: string; raw?: true; config?: true; json?: true }
+  { platform?: string; raw?: true; config?: true; json?: true; format?: string }
 > {
   return new Command('inspect')
     .description('show the index, manifest or config of an image')
@@ -19,8 +23,14 @@ export function inspectCommand(): Command<
     .option('--raw', 'print the exact bytes of the document')
     .option('--config', 'print the image config instead of the manifest')
     .option('--json', 'print a JSON summary')
-    .action(async (name, options, command) =>
-      withSource(name, command, async (source) => {
+    .option(
+      '--format <template>',
+      "render a Go template over skopeo inspect's output (with --config: over the config), e.g. {{.Digest}}",
+    )
+    .action(async (name, options, command) => {
+      const render = options.format === undefined ? undefined : compileTemplate(options.format);
+      return withSource(name, command, async (source) => {
+        if (render) return writeLine(await formatted(name, source, render, options));
         const wantImage = options.platform !== undefined || options.config === true;
         const target: Image | Index = wantImage
           ? await openImage(source, { platform: options.platform })
@@ -35,8 +45,31 @@ export function inspectCommand(): Command<
         if (options.raw) return writeBytes(target.document.bytes);
         const summary = await summarize(source.name, target);
         return options.json ? writeJson(summary) : writeLine(formatSummary(summary));
-      }),
-    );
+      });
+    });
+}
+
+/** `--format`: the template rendered over skopeo's inspect object, or over the config. */
+async function formatted(
+  name: string,
+  source: ImageSource,
+  render: (data: unknown) => string,
+  options: { platform?: string; config?: true },
+): Promise<string> {
+  const { goImageConfig, skopeoInspectObject } = await import('./inspect-format.ts');
+  const image = await openImage(source, { platform: options.platform });
+  if (options.config) return render(goImageConfig((await image.config()).value));
+  const top = await source.resolve();
+  const { transportOf, listNames } = await import('../../transports/index.ts');
+  const { label, reference } = transportOf(name);
+  let registry: { name: string; tags: string[] } | undefined;
+  if (label === 'registry' || label === 'docker') {
+    const { parseRegistryReference } = await import('../../transports/registry/index.ts');
+    const { formatName } = await import('../../reference/index.ts');
+    const repo = formatName(parseRegistryReference(reference));
+    registry = { name: repo, tags: await listNames(name).catch(() => []) };
+  }
+  return render(await skopeoInspectObject(image, top.digest, registry));
 }
 
 interface Summary {

@@ -62,6 +62,14 @@ export function mutateCommand() {
     )
     .option('--volume <path>', 'declare a volume (repeatable)', collect)
     .option('--stop-signal <signal>', 'stop signal, e.g. SIGTERM', parseStopSignal)
+    .option('--unset-env <KEY>', 'remove an environment variable (repeatable)', collect)
+    .option('--unset-label <KEY>', 'remove a label (repeatable)', collect)
+    .option(
+      '--unset-expose <port>',
+      'stop exposing a port, e.g. 8080 or 53/udp (repeatable)',
+      (value, previous: string[] = []) => collect(parseExposedPort(value), previous),
+    )
+    .option('--unset-volume <path>', 'remove a volume (repeatable)', collect)
     .option('--annotation <KEY=VALUE>', 'set a manifest annotation (repeatable)', collect)
     .option('--set-platform <os/arch[/variant]>', 'change the platform the config declares')
     .action(async (name, options, command) =>
@@ -82,6 +90,10 @@ export function mutateCommand() {
         if (options.expose) changes.exposedPorts = options.expose;
         if (options.volume) changes.volumes = options.volume;
         if (options.stopSignal !== undefined) changes.stopSignal = options.stopSignal;
+        if (options.unsetEnv) changes.unsetEnv = options.unsetEnv;
+        if (options.unsetLabel) changes.unsetLabels = options.unsetLabel;
+        if (options.unsetExpose) changes.unsetExposedPorts = options.unsetExpose;
+        if (options.unsetVolume) changes.unsetVolumes = options.unsetVolume;
         if (Object.keys(changes).length > 0) image = await mutateConfig(image, changes);
         if (options.setPlatform) image = await mutatePlatform(image, parsePlatform(options.setPlatform));
         const annotations = keyValues(options.annotation, '--annotation');

@@ -2,9 +2,10 @@
 import { Command } from '@commander-js/extra-typings';
 import { unpackBundle } from '../../bundle/index.ts';
 import { openImage } from '../../image/image.ts';
-import { withSource } from '../context.ts';
+import { transportOptions, withSource } from '../context.ts';
 import { log } from '../output.ts';
 import { commandSignal } from '../signal.ts';
+import { enforceImagePolicy } from '../trust-policy.ts';
 
 /** Registers `unpack`. */
 export function unpackCommand() {
@@ -14,10 +15,19 @@ export function unpackCommand() {
     .argument('<bundle>', 'bundle directory (created; must be empty)')
     .option('--platform <os/arch[/variant]>', 'the image to pick from an index')
     .option('--rootless', 'unpack without privileges; ownership is recorded, not applied')
+    .option(
+      '--policy <file>',
+      'the trust policy (default: ~/.config/containers/policy.json, /etc/containers/policy.json)',
+    )
+    .option('--insecure-policy', 'do not check the image against any trust policy')
+    .option('--registries.d <dir>', 'the registries.d folder saying where signatures are stored')
     .action(async (name, bundle, options, command) => {
       // An interrupted unpack removes the bundle it created (or empties the one it was given).
       const signal = commandSignal();
       await withSource(name, command, async (source) => {
+        const { digest } = await source.resolve({ signal });
+        const trust = { ...options, registriesD: options['registries.d'] };
+        await enforceImagePolicy(name, digest, trust, { ...transportOptions(command, 'src'), signal });
         const image = await openImage(source, { platform: options.platform, signal });
         await unpackBundle(image, bundle, {
           rootless: options.rootless === true,

@@ -7,7 +7,9 @@ import { ErrorCode, isOciError } from '../../errors/index.ts';
 import { noteAssumedTag } from '../assumed-tag.ts';
 import { transportOptions } from '../context.ts';
 import { log, writeJson, writeLine } from '../output.ts';
+import { UsageError } from '../run.ts';
 import { commandSignal } from '../signal.ts';
+import { enforceImagePolicy } from '../trust-policy.ts';
 import { annotationFlags, readKeyFile } from './sign.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -28,6 +30,30 @@ async function print(report: Report, json: boolean): Promise<void> {
   for (const v of report.verified) await writeLine(`${v.format} ${v.source}: ${JSON.stringify(v.payload)}`);
 }
 
+/** Checks `name` against the policy file `policy`; returns the digest accepted. */
+async function verifyPolicy(
+  name: string,
+  policy: string,
+  registriesD: string | undefined,
+  command: { optsWithGlobals(): object },
+): Promise<string> {
+  const { openSource } = await import('../../transports/index.ts');
+  const options = { ...transportOptions(command), signal: commandSignal() };
+  const source = await openSource(name, options);
+  try {
+    const { digest } = await source.resolve({ signal: options.signal });
+    await enforceImagePolicy(
+      name,
+      digest,
+      { policy, ...(registriesD !== undefined ? { registriesD } : {}) },
+      options,
+    );
+    return digest;
+  } finally {
+    await source.close();
+  }
+}
+
 /** Registers `verify`. */
 export function verifyCommand() {
   return new Command('verify')
@@ -35,7 +61,9 @@ export function verifyCommand() {
       "verify an image's cosign signatures (the .sig tag scheme and sigstore bundle referrers) against a public key; they are bound to the manifest digest, not the name",
     )
     .argument('<image>', 'image name, e.g. localhost:5000/app:1 or oci:./layout:app')
-    .requiredOption('--key <file>', 'the public key (cosign.pub)')
+    .option('--key <file>', 'the public key (cosign.pub)')
+    .option('--policy <file>', 'check the image against this policy.json instead of one key')
+    .option('--registries.d <dir>', 'the registries.d folder saying where simple signatures are stored')
     .option(
       '--annotation <KEY=VALUE>',
       'an annotation every accepted signature must have signed (repeatable)',
@@ -43,6 +71,14 @@ export function verifyCommand() {
     )
     .option('--json', 'print the digest, the verified payloads and the rejections as JSON')
     .action(async (name, options, command) => {
+      if (options.policy !== undefined) {
+        if (options.key !== undefined) throw new UsageError('--key and --policy exclude each other');
+        await noteAssumedTag(name, command);
+        const digest = await verifyPolicy(name, options.policy, options['registries.d'], command);
+        await writeLine(`${name}: ${digest} is accepted by ${options.policy}`);
+        return;
+      }
+      if (options.key === undefined) throw new UsageError('verify needs --key or --policy');
       const annotations = annotationFlags(options.annotation, '--annotation');
       const keyText = await readKeyFile(options.key);
       const { readPublicKey, verifyImage } = await import('../../trust/index.ts');

@@ -336,6 +336,7 @@ export class RegistryClient {
         length !== undefined &&
         length !== descriptor.size
       ) {
+        res.body.on('error', () => {}); // undici errors a body destroyed unread; nobody reads this one
         res.body.destroy();
         throw sizeMismatch(expected, length);
       }

@@ -11,10 +11,13 @@
  *   come with it as tar hard links); a single-link file → written only when its content differs
  *   (compared byte by byte: never decided by times alone); a directory, symlink, fifo or device
  *   → left out.
- * Paths the step did not touch are left out without reading them.
+ * Paths the step did not touch are left out without reading them. Every written entry and
+ * whiteout then brings its parent directories (up to, not including, the root) that are not
+ * written already, as containerd's differ writes a diff (BuildKit's layers): an unpacker then
+ * never has to guess the metadata of a directory whose children a layer changes.
  */
 import { type BigIntStats, closeSync, openSync, readSync } from 'node:fs';
-import type { WalkEntry } from '../../../tar/walk.ts';
+import { lstatBig, type WalkEntry, walkEntryOf } from '../../../tar/walk.ts';
 import type { TreeXattrs } from '../../../tar/xattr-read.ts';
 import { isOverlayXattr } from '../rootfs/overlay-whiteouts.ts';
 import { readPathXattrs } from './xattrs.ts';
@@ -138,11 +141,62 @@ export function settlePlan(plan: ChangePlan): TreeXattrs {
       item.status = 'drop';
     }
   }
+  const added = includeParents(plan);
+  const addedXattrs = plan.newXattrs === undefined ? readPathXattrs(plan.newRoot, added) : undefined;
   const out: TreeXattrs = new Map();
-  for (const item of entries) {
-    if (item.status !== 'emit') continue;
-    const attrs = layerXattrs(raw.get(item.entry.path));
-    if (attrs.size > 0) out.set(item.entry.path, attrs);
+  for (const item of plan.items) {
+    if (item.kind !== 'entry' || item.status !== 'emit') continue;
+    const path = item.entry.path;
+    const attrs = layerXattrs(raw.get(path) ?? addedXattrs?.get(path));
+    if (attrs.size > 0) out.set(path, attrs);
   }
   return out;
+}
+
+/** The parent directories of a root-relative path, outermost first (the root left out). */
+function parentsOf(path: string): string[] {
+  const parts = path.split('/');
+  const out: string[] = [];
+  for (let i = 1; i < parts.length; i++) out.push(parts.slice(0, i).join('/'));
+  return out;
+}
+
+/**
+ * Marks for writing, or adds to the plan just before their first written descendant, the parent
+ * directories of every written entry and whiteout. A plan lists a directory before what is
+ * below it, so a parent already in the plan is earlier and only changes status. Returns the
+ * paths it added (their attributes are not read yet).
+ */
+function includeParents(plan: ChangePlan): string[] {
+  const directories = new Map<string, Extract<ChangeItem, { kind: 'entry' }>>();
+  const written = new Set<string>();
+  const added: string[] = [];
+  const items: ChangeItem[] = [];
+  for (const item of plan.items) {
+    const path = item.kind === 'whiteout' ? item.path : item.entry.path;
+    if (item.kind === 'whiteout' || item.status === 'emit') {
+      for (const parent of parentsOf(path)) {
+        if (written.has(parent)) continue;
+        written.add(parent);
+        const known = directories.get(parent);
+        if (known !== undefined) {
+          known.status = 'emit';
+          continue;
+        }
+        const abs = `${plan.newRoot}/${parent}`;
+        const entry = walkEntryOf(abs, parent, lstatBig(abs), undefined);
+        if (entry === undefined) continue;
+        items.push({ kind: 'entry', entry, status: 'emit', touched: false });
+        added.push(parent);
+      }
+    }
+    if (item.kind === 'entry' && item.entry.type === 'directory') {
+      directories.set(path, item);
+      if (item.status === 'emit') written.add(path);
+    }
+    items.push(item);
+  }
+  plan.items.length = 0;
+  for (const item of items) plan.items.push(item);
+  return added;
 }

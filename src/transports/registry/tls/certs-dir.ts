@@ -6,6 +6,7 @@
  * `NAME.key` are a client certificate and its key, and either without the other is an error.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { constants } from 'node:fs';
 import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -74,17 +75,34 @@ export async function perHostCertDir(
   return undefined;
 }
 
-/** Reads a file of at most {@link MAX_FILE_BYTES}; undefined when it vanished (a dangling link). */
+/** INVALID_ARGUMENT for a TLS file that is not a regular file. */
+function notRegular(path: string): OciError {
+  return new OciError(
+    ErrorCode.INVALID_ARGUMENT,
+    `${path} is not a regular file (a certificate or key must be one)`,
+    { data: { path } },
+  );
+}
+
+/**
+ * Reads a regular file of at most {@link MAX_FILE_BYTES}; undefined when it vanished (a dangling
+ * link). Anything else (a FIFO, whose open waits for a writer; a device such as /dev/zero, which
+ * never ends) is refused before it is opened.
+ */
 async function readSmall(path: string): Promise<string | undefined> {
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    if (!(await stat(path)).isFile()) throw notRegular(path);
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
+    if (err instanceof OciError) throw err;
     if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
     throw new OciError(ErrorCode.IO_ERROR, `cannot read ${path}`, { data: { path }, cause: err });
   }
   try {
-    if ((await handle.stat()).size > MAX_FILE_BYTES) {
+    const st = await handle.stat();
+    if (!st.isFile()) throw notRegular(path);
+    if (st.size > MAX_FILE_BYTES) {
       throw new OciError(ErrorCode.TOO_LARGE, `${path} is over the ${MAX_FILE_BYTES}-byte limit`, {
         data: { path },
       });

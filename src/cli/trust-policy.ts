@@ -1,0 +1,142 @@
+/**
+ * The trust steps commands share: enforcing policy.json on an image before it is used
+ * (`copy`, `unpack`), and signing a copy's destination with GPG (`copy --sign-by`).
+ */
+import { ErrorCode, isOciError } from '../errors/index.ts';
+import type { TransportOptions } from '../transports/index.ts';
+import { log } from './output.ts';
+
+/** The policy flags of a command. */
+export interface PolicyFlags {
+  /** `--policy FILE`. */
+  policy?: string;
+  /** `--insecure-policy`: no policy at all. */
+  insecurePolicy?: boolean;
+  /** `--registries.d DIR`. */
+  registriesD?: string;
+}
+
+/**
+ * Checks the image `name` (manifest `digest`) against the policy that applies (`--policy`, else
+ * the user's, else the system's policy.json); nothing when there is none or with `--insecure-policy`.
+ */
+export async function enforceImagePolicy(
+  name: string,
+  digest: string,
+  flags: PolicyFlags,
+  options: TransportOptions & { signal?: AbortSignal },
+): Promise<void> {
+  if (flags.insecurePolicy === true) return;
+  const { checkPolicy, loadPolicy } = await import('../trust/index.ts');
+  const found = await loadPolicy(flags.policy !== undefined ? { path: flags.policy } : {});
+  if (found === undefined) return;
+  await checkPolicy(found.policy, name, digest, {
+    ...options,
+    ...(flags.registriesD !== undefined ? { registries: { dir: flags.registriesD } } : {}),
+  });
+}
+
+/** Before a copy with `--sign-by`: refuses (nothing written) when signing cannot happen. */
+export async function checkSigning(name: string, fingerprint: string): Promise<void> {
+  const { checkGpgSigning } = await import('../trust/index.ts');
+  await checkGpgSigning(name, fingerprint);
+}
+
+/** `--sign-by FINGERPRINT`: signs the written destination and says where the signature went. */
+export async function signDestination(
+  name: string,
+  digest: string,
+  fingerprint: string,
+  flags: PolicyFlags,
+): Promise<void> {
+  const { signWithGpg } = await import('../trust/index.ts');
+  const where = await signWithGpg(name, digest, fingerprint, {
+    ...(flags.registriesD !== undefined ? { registries: { dir: flags.registriesD } } : {}),
+  });
+  log(`signed ${digest} with key ${fingerprint}: ${where}`);
+}
+
+/**
+ * Copies the source's signatures (`.sig` manifest, referrers, lookaside simple signatures) to
+ * the destination when the copy kept the digest; warns about each one it drops.
+ */
+export async function carryAlong(
+  source: string,
+  destination: string,
+  sourceDigest: string,
+  destinationDigest: string,
+  flags: PolicyFlags,
+  options: {
+    source: TransportOptions;
+    destination: TransportOptions;
+    signal?: AbortSignal;
+    allReferrers?: boolean;
+  },
+): Promise<void> {
+  const { carrySignatures } = await import('../trust/index.ts');
+  let carried: Awaited<ReturnType<typeof carrySignatures>>;
+  try {
+    carried = await carrySignatures(source, destination, sourceDigest as never, destinationDigest as never, {
+      ...options,
+      ...(flags.registriesD !== undefined ? { registries: { dir: flags.registriesD } } : {}),
+      onWarning: (message) => log(`warning: ${message}`),
+    });
+  } catch (err) {
+    // The image is written; signatures that could not be carried are reported, not fatal.
+    if (!isOciError(err) || err.code === ErrorCode.ABORTED) throw err;
+    log(`warning: the signatures of ${source} were not copied: ${err.code}: ${err.message}`);
+    return;
+  }
+  const total = carried.tagScheme + carried.referrers + carried.lookaside;
+  if (total > 0) {
+    log(
+      `copied signatures: ${carried.tagScheme} signature manifest(s), ${carried.referrers} referrer(s), ${carried.lookaside} simple signature(s)`,
+    );
+  }
+}
+
+/**
+ * `--sign-by-sigstore-private-key KEY`: opens the cosign key before the copy (its password from
+ * `COSIGN_PASSWORD`, else asked for), and returns the step that signs the destination after it,
+ * claiming the destination reference with its tag as skopeo does.
+ */
+export async function prepareSigstoreSigning(
+  destination: string,
+  keyPath: string,
+): Promise<(digest: string, options: TransportOptions & { signal?: AbortSignal }) => Promise<void>> {
+  const { readKeyFile } = await import('./commands/sign.ts');
+  const { keyPassword } = await import('./commands/key.ts');
+  const { keySigner, readPrivateKey, signImage } = await import('../trust/index.ts');
+  const { transportOf } = await import('../transports/index.ts');
+  const { label, reference } = transportOf(destination);
+  if (label !== 'registry' && label !== 'docker' && label !== 'oci') {
+    const { ErrorCode, OciError } = await import('../errors/index.ts');
+    throw new OciError(
+      ErrorCode.UNSUPPORTED,
+      `--sign-by-sigstore-private-key signs registry and oci: images only, not ${label}: names`,
+    );
+  }
+  let identity: string | undefined;
+  if (label === 'registry' || label === 'docker') {
+    const { parseRegistryReference } = await import('../transports/registry/index.ts');
+    const { formatReference, withDefaultTag } = await import('../reference/index.ts');
+    identity = formatReference(withDefaultTag(parseRegistryReference(reference)));
+  }
+  const key = await readPrivateKey(await readKeyFile(keyPath), await keyPassword(false), keyPath);
+  return async (digest, options) => {
+    // The name resolves to what the copy just wrote; the result says which digest was signed.
+    const result = await signImage(destination, keySigner(key), {
+      ...options,
+      format: 'tag',
+      ...(identity !== undefined ? { identity } : {}),
+    });
+    if (result.digest !== digest) {
+      const { ErrorCode, OciError } = await import('../errors/index.ts');
+      throw new OciError(
+        ErrorCode.INVALID_DOCUMENT,
+        `${destination} changed during the copy: signed ${result.digest}, wrote ${digest}`,
+      );
+    }
+    log(`signed ${result.digest} with ${keyPath}: ${result.signatures} signature(s) in ${result.tag}`);
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * Carrying an image's signatures along with a copy, as skopeo does: its cosign `.sig` manifest
+ * (tag scheme), its referrers (sigstore bundles, attached artifacts) and its simple signatures in
+ * lookaside storage. Signatures are bound to the manifest digest, so when the copy changed it
+ * (a conversion, one platform of an index) they are dropped with a warning, never re-attached to
+ * a digest they do not sign.
+ */
+import type { Digest } from '../../digest/index.ts';
+import type { OperationOptions } from '../../image/types.ts';
+import { withDefaultTag } from '../../reference/index.ts';
+import type { Descriptor, TopDocument } from '../../spec/types.ts';
+import { type TransportOptions, transportOf } from '../../transports/index.ts';
+import { signatureTag } from '../cosign/tag-scheme.ts';
+import { MAX_SIGNATURE_BYTES, MAX_SIGNATURES } from '../limits.ts';
+import { MAX_ATTACHMENT_BYTES } from '../referrers/attach.ts';
+import { loadRegistriesConfig, type RegistriesDirOptions } from '../registries-d/config.ts';
+import { lookasideRepositoryUrl, readLookaside, writeLookaside } from '../registries-d/lookaside.ts';
+import { isContentError } from '../rejection.ts';
+import { openSignatureStore } from '../store/open.ts';
+import type { SignatureStore } from '../store/types.ts';
+
+/** Options of {@link carrySignatures}. */
+export interface CarryOptions extends OperationOptions {
+  source?: TransportOptions;
+  destination?: TransportOptions;
+  registries?: RegistriesDirOptions;
+  /**
+   * Also the referrers of each referrer, recursively, and attachments up to 256 MiB each
+   * (`copy --referrers`); by default only the image's own referrers, up to 4 MiB each.
+   */
+  allReferrers?: boolean;
+  /** Told about every signature dropped, and why. */
+  onWarning?: (message: string) => void;
+}
+
+/** How many signatures of each kind were carried. */
+export interface CarryResult {
+  tagScheme: number;
+  referrers: number;
+  lookaside: number;
+}
+
+const holdsAttachments = (label: string) => label === 'oci' || label === 'registry' || label === 'docker';
+const isRegistry = (label: string) => label === 'registry' || label === 'docker';
+
+async function registryRef(name: string) {
+  const { parseRegistryReference } = await import('../../transports/registry/index.ts');
+  return withDefaultTag(parseRegistryReference(transportOf(name).reference));
+}
+
+/** What the source has for `digest`. */
+interface Found {
+  sig?: TopDocument;
+  referrers: Descriptor[];
+  lookaside: Buffer[];
+}
+
+async function gather(
+  store: SignatureStore | undefined,
+  name: string,
+  digest: Digest,
+  options: CarryOptions,
+): Promise<Found> {
+  const found: Found = { referrers: [], lookaside: [] };
+  if (store !== undefined) {
+    try {
+      const sig = await store.readTag(signatureTag(digest), options);
+      if (sig !== undefined) found.sig = sig;
+    } catch (err) {
+      if (!isContentError(err)) throw err;
+      options.onWarning?.(`the signature manifest ${signatureTag(digest)} is not carried: ${err.message}`);
+    }
+    try {
+      found.referrers = (await store.referrers(digest, undefined, options)).slice(0, MAX_SIGNATURES);
+    } catch (err) {
+      if (!isContentError(err)) throw err;
+      options.onWarning?.(`the referrers of ${digest} are not carried: ${err.message}`);
+    }
+  }
+  if (isRegistry(transportOf(name).label)) {
+    const config = await loadRegistriesConfig(options.registries);
+    const url = lookasideRepositoryUrl(config, await registryRef(name), false);
+    try {
+      found.lookaside = await readLookaside(url, digest, options.signal ? { signal: options.signal } : {});
+    } catch (err) {
+      if (!isContentError(err)) throw err;
+      options.onWarning?.(`the simple signatures at ${url.href} are not carried: ${err.message}`);
+    }
+  }
+  return found;
+}
+
+/** Copies one manifest and its (small) blobs from `from` to `to`; false (with a warning) when it cannot be read. */
+async function copyManifest(
+  from: SignatureStore,
+  to: SignatureStore,
+  document: TopDocument,
+  tag: string | undefined,
+  options: CarryOptions,
+): Promise<boolean> {
+  try {
+    if (document.kind === 'manifest') {
+      for (const blob of [document.value.config, ...document.value.layers]) {
+        const limit = options.allReferrers === true ? MAX_ATTACHMENT_BYTES : MAX_SIGNATURE_BYTES;
+        await to.writeBlob(blob, await from.readBlob(blob, limit, options), options);
+      }
+    }
+    await to.writeManifest(document.bytes, document.mediaType, tag, options);
+    return true;
+  } catch (err) {
+    if (!isContentError(err)) throw err;
+    options.onWarning?.(`${tag ?? document.digest} is not carried: ${err.message}`);
+    return false;
+  }
+}
+
+/**
+ * Copies the signatures of `source` (manifest digest `sourceDigest`) to `destination`, which
+ * was written with `destinationDigest`. Nothing is carried, with a warning, when the digests
+ * differ or the destination cannot hold them (archives hold none; layouts hold no simple signatures).
+ */
+export async function carrySignatures(
+  source: string,
+  destination: string,
+  sourceDigest: Digest,
+  destinationDigest: Digest,
+  options: CarryOptions = {},
+): Promise<CarryResult> {
+  const result: CarryResult = { tagScheme: 0, referrers: 0, lookaside: 0 };
+  const from = transportOf(source).label;
+  const to = transportOf(destination).label;
+  if (!holdsAttachments(from)) return result;
+  const src = await openSignatureStore(source, options.source ?? {});
+  try {
+    const found = await gather(src, source, sourceDigest, options);
+    const count = (found.sig ? 1 : 0) + found.referrers.length + found.lookaside.length;
+    if (count === 0) return result;
+    if (sourceDigest !== destinationDigest) {
+      options.onWarning?.(
+        `${count} signature(s) and attachment(s) dropped: the copy changed the manifest digest from ${sourceDigest} to ${destinationDigest}, which they do not sign`,
+      );
+      return result;
+    }
+    if (!holdsAttachments(to)) {
+      options.onWarning?.(
+        `${count} signature(s) and attachment(s) dropped: ${to}: destinations cannot hold them`,
+      );
+      return result;
+    }
+    const dst = await openSignatureStore(destination, options.destination ?? {});
+    try {
+      if (found.sig && (await copyManifest(src, dst, found.sig, signatureTag(sourceDigest), options)))
+        result.tagScheme = 1;
+      const seen = new Set<string>([sourceDigest]);
+      const copyReferrers = async (referrers: Descriptor[], depth: number): Promise<void> => {
+        for (const referrer of referrers) {
+          if (seen.has(referrer.digest) || seen.size > MAX_SIGNATURES * 4) continue;
+          seen.add(referrer.digest);
+          let document: TopDocument;
+          try {
+            document = await src.readManifest(referrer, options);
+          } catch (err) {
+            if (!isContentError(err)) throw err;
+            options.onWarning?.(`referrer ${referrer.digest} is not carried: ${err.message}`);
+            continue;
+          }
+          if (await copyManifest(src, dst, document, undefined, options)) result.referrers++;
+          if (options.allReferrers === true && depth < 8) {
+            const nested = await src
+              .referrers(referrer.digest as Digest, undefined, options)
+              .catch((err: unknown) => {
+                if (!isContentError(err)) throw err;
+                return [];
+              });
+            await copyReferrers(nested.slice(0, MAX_SIGNATURES), depth + 1);
+          }
+        }
+      };
+      await copyReferrers(found.referrers, 1);
+    } finally {
+      await dst.close();
+    }
+    if (found.lookaside.length > 0) {
+      if (!isRegistry(to)) {
+        options.onWarning?.(
+          `${found.lookaside.length} simple signature(s) dropped: an ${to}: destination holds none`,
+        );
+      } else {
+        const config = await loadRegistriesConfig(options.registries);
+        const url = lookasideRepositoryUrl(config, await registryRef(destination), true);
+        await writeLookaside(url, destinationDigest, found.lookaside);
+        result.lookaside = found.lookaside.length;
+      }
+    }
+    return result;
+  } finally {
+    await src.close();
+  }
+}
