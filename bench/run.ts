@@ -24,6 +24,7 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   registry: benchRegistry,
   build: benchBuild,
   'build-run': (await import('./build-run.ts')).benchBuildRun,
+  sync: (await import('./sync.ts')).benchSync,
 };
 
 const wanted = process.argv.slice(2);

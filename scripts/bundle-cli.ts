@@ -10,7 +10,7 @@
  * its internal files by path), so the package keeps it as a runtime dependency.
  */
 
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -43,3 +43,7 @@ await build({
     js: "import { createRequire as __ocikitRequire } from 'node:module'; const require = __ocikitRequire(import.meta.url);",
   },
 });
+
+// The explorer's pages are files, not modules: beside the bundle's folder, where both the library
+// (`dist/explore/`) and the bundled command (`../explore/assets/` from its chunks) look for them.
+cpSync(join(root, 'src/explore/assets'), join(outdir, '..', 'explore', 'assets'), { recursive: true });

@@ -7,8 +7,8 @@ set -euo pipefail
 need=()
 for tool in docker-registry:docker-registry skopeo:skopeo umoci:umoci runc:runc oci-image-tool:oci-image-tool \
   pigz:pigz zstd:zstd htpasswd:apache2-utils busybox:busybox-static openssl:openssl tar:tar \
-  setfattr:attr buildah:buildah bzip2:bzip2 xz:xz-utils /usr/bin/time:time script:bsdutils setpriv:util-linux mkfifo:coreutils /sbin/setcap:libcap2-bin debootstrap:debootstrap \
-  /usr/bin/node:nodejs python3:python3 gpg:gpg gpg-agent:gpg-agent gpgconf:gpgconf; do
+  setfattr:attr buildah:buildah bzip2:bzip2 xz:xz-utils /usr/bin/time:time script:bsdutils setpriv:util-linux newuidmap:uidmap mkfifo:coreutils /sbin/setcap:libcap2-bin debootstrap:debootstrap \
+  /usr/bin/node:nodejs python3:python3 gpg:gpg gpg-agent:gpg-agent gpgconf:gpgconf /usr/bin/chromium:chromium; do
   bin=${tool%%:*} pkg=${tool##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -40,6 +40,29 @@ export interface ConversionOptions {
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Paths a container must not read (runtime-spec config-linux.md "Masked Paths"), as runc's and Docker's defaults mask them. */
+export const MASKED_PATHS: readonly string[] = [
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+];
+
+/** Paths a container sees read-only (runtime-spec config-linux.md "Readonly Paths"), as Docker's defaults. */
+export const READONLY_PATHS: readonly string[] = [
+  '/proc/bus',
+  '/proc/fs',
+  '/proc/irq',
+  '/proc/sys',
+  '/proc/sysrq-trigger',
+];
+
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
 /**
@@ -150,19 +173,8 @@ export function runtimeConfig(image: ImageConfig, options: ConversionOptions): R
   }
   const linux: Record<string, unknown> = {
     namespaces,
-    maskedPaths: [
-      '/proc/acpi',
-      '/proc/asound',
-      '/proc/kcore',
-      '/proc/keys',
-      '/proc/latency_stats',
-      '/proc/timer_list',
-      '/proc/timer_stats',
-      '/proc/sched_debug',
-      '/sys/firmware',
-      '/proc/scsi',
-    ],
-    readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    maskedPaths: [...MASKED_PATHS],
+    readonlyPaths: [...READONLY_PATHS],
   };
   if (rootless) {
     linux.uidMappings = [{ containerID: 0, hostID: rootless.uid, size: 1 }];

@@ -2,6 +2,7 @@
 import type { ImageSink, ImageSource } from '../image/types.ts';
 import type { TransportOptions } from '../transports/index.ts';
 import { noteAssumedTag } from './assumed-tag.ts';
+import { terminalSafe } from './output.ts';
 import { type RegistryFlags, registryOptions, type Side } from './registry-flags.ts';
 
 /** The options every command inherits from the program (the registry flags). */
@@ -12,7 +13,16 @@ export type GlobalOptions = RegistryFlags;
  * for one `side` of a copy, its `--src-*` or `--dest-*` flags win over the global ones.
  */
 export function transportOptions(command: { optsWithGlobals(): object }, side?: Side): TransportOptions {
-  return registryOptions(command.optsWithGlobals() as RegistryFlags, side);
+  const flags = command.optsWithGlobals() as RegistryFlags & { registriesConf?: string; quiet?: boolean };
+  return {
+    ...registryOptions(flags, side),
+    ...(flags.registriesConf !== undefined ? { registriesConf: flags.registriesConf } : {}),
+    onPullEndpoint: (event) => {
+      if (flags.quiet === true) return;
+      const where = event.mirror ? `mirror ${event.endpoint}` : event.endpoint;
+      process.stderr.write(`ocikit: ${terminalSafe(`pulling ${event.requested} from ${where}`)}\n`);
+    },
+  };
 }
 
 /** Opens `name` as a source, runs `fn`, and closes the source whatever happens. */

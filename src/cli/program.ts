@@ -39,10 +39,12 @@ const COMMANDS: Record<string, CommandFactory> = {
   attach: async () => (await import('./commands/attach.ts')).attachCommand(),
   discover: async () => (await import('./commands/discover.ts')).discoverCommand(),
   serve: async () => (await import('./commands/serve.ts')).serveCommand(),
+  explore: async () => (await import('./commands/explore.ts')).exploreCommand(),
   flatten: async () => (await import('./commands/flatten.ts')).flattenCommand(),
   rebase: async () => (await import('./commands/rebase.ts')).rebaseCommand(),
   index: async () => (await import('./commands/index.ts')).indexCommand(),
   validate: async () => (await import('./commands/validate.ts')).validateCommand(),
+  sync: async () => (await import('./commands/sync.ts')).syncCommand(),
 };
 
 function version(): string {
@@ -53,7 +55,13 @@ function version(): string {
 }
 
 /** Global options whose value may follow as the next argument (`--cert-dir DIR`). */
-const GLOBAL_VALUES = new Set(['--cert-dir', '--creds', '--registry-token', '--authfile']);
+const GLOBAL_VALUES = new Set([
+  '--cert-dir',
+  '--creds',
+  '--registry-token',
+  '--authfile',
+  '--registries-conf',
+]);
 
 /** The command named in `argv` (after the node and script paths), if it is a known one. */
 function requestedCommand(argv: string[]): string | undefined {
@@ -94,6 +102,10 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     .option(
       '--authfile <file>',
       "the auth file to read credentials from and login to save to (default $REGISTRY_AUTH_FILE, else the containers auth.json files, then Docker's config.json)",
+    )
+    .option(
+      '--registries-conf <file>',
+      'the registries.conf to apply (mirrors, blocked registries, remapping, short names); default $CONTAINERS_REGISTRIES_CONF, else the containers system and user files',
     )
     .hook('preAction', (_program, action) => askMissingPasswords(action))
     .showHelpAfterError();

@@ -35,6 +35,12 @@ export interface TransportOptions {
    * `$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`, Docker's `config.json`.
    */
   authFile?: string;
+  /** Registries: the only registries.conf read (`--registries-conf`); default `$CONTAINERS_REGISTRIES_CONF`, else the system and user files. */
+  registriesConf?: string;
+  /** Registries: prefixed to `/etc/containers/registries.conf[.d]` (default `/`), for tests and chroots. */
+  registriesConfRoot?: string;
+  /** Registries: told where a pull reads from when registries.conf sent it to a mirror, a remapped origin or a qualified short name. */
+  onPullEndpoint?: (event: { requested: string; endpoint: string; mirror: boolean }) => void;
 }
 
 /** One entry of the table: how to open a reference of this transport for reading and writing. */
@@ -57,8 +63,10 @@ export interface Transport {
  */
 async function withDefaultTag(reference: string): Promise<string> {
   const { parseRegistryReference } = await import('./registry/index.ts');
-  const { formatReference, withDefaultTag: tagged } = await import('../reference/index.ts');
-  return formatReference(tagged(parseRegistryReference(reference)));
+  const { DEFAULT_TAG } = await import('../reference/index.ts');
+  const ref = parseRegistryReference(reference);
+  // Kept as typed (not normalised), so registries.conf can still resolve a short name.
+  return ref.tag === undefined && ref.digest === undefined ? `${reference}:${DEFAULT_TAG}` : reference;
 }
 
 /** Registries, named `docker://REF` or by a bare reference (the prefix is set per entry below). */
@@ -74,7 +82,10 @@ const REGISTRY: Omit<Transport, 'prefix'> = {
     return `${formatName(parseRegistryReference(ref))}@${digest}`;
   },
   names: async (ref, options) => {
-    const source = await (await import('./registry/index.ts')).registrySource(ref, options);
+    const source = await (await import('./registry/index.ts')).registrySource(ref, {
+      ...options,
+      pullFromMirrors: false,
+    });
     try {
       return await source.client.listTags(source.repository);
     } finally {
@@ -127,7 +138,14 @@ export const TRANSPORTS: Record<string, Transport> = {
     source: async (ref) => (await import('./dir/index.ts')).openDirSource(dirPath(ref)),
     sink: async (ref) => (await import('./dir/index.ts')).openDirSink(dirPath(ref)),
   },
-  docker: { ...REGISTRY, prefix: 'docker://' },
+  docker: {
+    ...REGISTRY,
+    prefix: 'docker://',
+    // `docker://` names keep Docker Hub for short names (skopeo's rule); bare names resolve them.
+    source: async (ref, options) => REGISTRY.source(`docker://${ref}`, options),
+    sink: async (ref, options) =>
+      (await import('./registry/index.ts')).registrySink(await withDefaultTag(`docker://${ref}`), options),
+  },
   registry: { ...REGISTRY, prefix: '' },
   scratch: {
     prefix: '',

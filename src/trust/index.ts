@@ -57,6 +57,7 @@ export { enforcePolicy, type PolicyEvidence, requirementsFor } from './policy/ev
 export { identityMatches } from './policy/identity.ts';
 export { loadPolicy, type PolicyLocation, policyPath } from './policy/load.ts';
 export { parsePolicy } from './policy/parse.ts';
+export { pinnedSource } from './policy/pinned-source.ts';
 export { type PolicySubject, policySubject } from './policy/subject.ts';
 export type { Policy, PolicyRequirement, SignedIdentity } from './policy/types.ts';
 export {

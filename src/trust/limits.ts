@@ -11,3 +11,6 @@ export const MAX_SIGNATURES = 256;
 
 /** Largest key file read (a PEM key is well under 1 KiB; an encrypted cosign key about 700 bytes). */
 export const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/** Most bytes of lookaside signatures read for one image in all (8 signatures at the size limit). */
+export const MAX_LOOKASIDE_BYTES = 8 * MAX_SIGNATURE_BYTES;

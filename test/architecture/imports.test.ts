@@ -25,6 +25,7 @@ const RANK: Record<string, number> = {
   bundle: 9,
   trust: 9,
   build: 10,
+  explore: 10,
   serve: 11,
   cli: 12,
 };

@@ -79,7 +79,7 @@ test('--network takes host or none only (usage error otherwise)', async (t) => {
   assert.match(result.stderr, /--network/);
 });
 
-test('a build with RUN by a non-root user fails with UNSUPPORTED naming rootless RUN and its line', async (t) => {
+test('a build with RUN by a non-root user without subordinate ids fails with UNSUPPORTED naming /etc/subuid and the line', async (t) => {
   const ctx = await context(t, `FROM ${base}\nRUN echo hi > /hi\n`);
   const cache = join(ctx, '..', 'cache');
   await mkdir(cache);
@@ -107,7 +107,7 @@ test('a build with RUN by a non-root user fails with UNSUPPORTED naming rootless
   assert.equal(code, 1, stderr);
   assert.match(
     stderr,
-    /^ocikit: UNSUPPORTED: Dockerfile:2: RUN as a non-root user \(rootless\) is not supported yet/m,
+    /^ocikit: UNSUPPORTED: Dockerfile:2: rootless RUN needs subordinate ids for user nobody: add a range to \/etc\/subuid/m,
   );
 });
 

@@ -22,7 +22,7 @@ export const DEBIAN_BASE_VERSION = 1;
 /** The folder bases are cached in (git-ignored). */
 export const TEST_BASES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../.cache/test-bases');
 
-/** The base as an `oci:` name, and the PATH its config sets. */
+/** The base as an `oci:` name, and its layout folder. */
 export interface DebianBase {
   readonly name: string;
   readonly layout: string;
@@ -94,7 +94,10 @@ export async function debianBase(): Promise<DebianBase> {
       'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     ]);
     // Another run may have finished first: its base is as good as this one.
-    if (!existsSync(join(layout, 'index.json'))) await rename(staged, layout);
+    await rename(staged, layout).catch((err: NodeJS.ErrnoException) => {
+      if (!['ENOTEMPTY', 'EEXIST'].includes(err.code ?? '') || !existsSync(join(layout, 'index.json')))
+        throw err;
+    });
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -135,3 +135,16 @@ test('without --registries.d, the user folder is used when it exists, else the s
   );
   assert.equal(await registriesDir({ dir: '/given', home }), '/given');
 });
+
+test('security: a registries.d file that is an alias bomb is refused with INVALID_DOCUMENT, not expanded', () => {
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 10; i++) {
+    const previous = `*a${i - 1}`;
+    lines.push(`a${i}: &a${i} [${Array(10).fill(previous).join(', ')}]`);
+  }
+  lines.push('default-docker:', '  lookaside: file:///srv/sigstore', `bomb: *a9`);
+  assert.throws(
+    () => parseRegistriesFile(lines.join('\n'), 'bomb.yaml'),
+    (err: unknown) => isOciError(err, ErrorCode.INVALID_DOCUMENT) && /bomb\.yaml/.test(err.message),
+  );
+});

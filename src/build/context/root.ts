@@ -8,6 +8,7 @@
 import { type BigIntStats, lstatSync, readlinkSync } from 'node:fs';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import type { IgnoreMatcher } from '../ignore/types.ts';
+import { components } from '../path-components.ts';
 
 /** Most symlinks followed resolving one path (Linux's limit). */
 export const MAX_LINKS = 40;
@@ -44,17 +45,6 @@ export interface Resolved {
   readonly stats?: BigIntStats;
 }
 
-/** Root-relative components of a path, with `.`, `..` and empty parts folded lexically (clamped at the root). */
-export function cleanComponents(path: string): string[] {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return out;
-}
-
 /** The absolute path of a root-relative path. */
 export function absolute(root: SourceRoot, path: string): string {
   return path === '' ? root.dir : `${root.dir}/${path}`;
@@ -83,7 +73,7 @@ export function hidden(root: SourceRoot, path: string, isDir: boolean): boolean 
  * written). Paths .dockerignore hides do not exist. UNSAFE_PATH after {@link MAX_LINKS} links.
  */
 export function resolveIn(root: SourceRoot, path: string, followFinal = true): Resolved {
-  const pending = cleanComponents(path).reverse();
+  const pending = components(path).reverse();
   const real: string[] = [];
   let links = 0;
   while (pending.length > 0) {

@@ -8,8 +8,9 @@
 import type { BigIntStats } from 'node:fs';
 import { lstatBig, sortedChildren } from '../../tar/walk.ts';
 import type { IgnoreMatcher } from '../ignore/types.ts';
+import { components } from '../path-components.ts';
 import { goMatch, hasWildcards } from './match.ts';
-import { absolute, cleanComponents, hidden, type Resolved, resolveIn, type SourceRoot } from './root.ts';
+import { absolute, hidden, type Resolved, resolveIn, type SourceRoot } from './root.ts';
 
 /** A path a source names; for a wildcard match, `rel` is its path below the part before the wildcard. */
 export type SourceMatch = Resolved & { readonly rel?: string };
@@ -20,7 +21,7 @@ export type SourceMatch = Resolved & { readonly rel?: string };
  * empty wildcard match).
  */
 export function expandSource(root: SourceRoot, source: string): SourceMatch[] {
-  const parts = cleanComponents(source);
+  const parts = components(source);
   const first = parts.findIndex((p) => hasWildcards(p));
   if (first === -1) return [resolveIn(root, parts.join('/'), false)];
   const base = resolveIn(root, parts.slice(0, first).join('/'));

@@ -8,9 +8,10 @@
 import type { BigIntStats } from 'node:fs';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { goMatch, hasWildcards } from '../context/match.ts';
-import { cleanComponents, resolveIn, type SourceRoot } from '../context/root.ts';
+import { resolveIn, type SourceRoot } from '../context/root.ts';
 import { expandSource, type WalkFilter } from '../context/walk.ts';
 import type { IgnoreMatcher } from '../ignore/types.ts';
+import { components } from '../path-components.ts';
 
 /** One thing to copy: a file, symlink target, device or directory (whose contents are copied). */
 export interface CopyItem {
@@ -58,8 +59,8 @@ function baseName(path: string): string {
  * `**` may match any depth), so a `--parents` walk skips directories that cannot lead anywhere.
  */
 export function mayLeadTo(pattern: string, dirRel: string): boolean {
-  const want = cleanComponents(pattern);
-  const have = cleanComponents(dirRel);
+  const want = components(pattern);
+  const have = components(dirRel);
   for (let i = 0; i < have.length; i++) {
     const p = want[i];
     if (p === undefined) return false;
@@ -72,7 +73,7 @@ export function mayLeadTo(pattern: string, dirRel: string): boolean {
 function parentsItems(root: SourceRoot, source: string, options: PlanOptions): CopyItem[] {
   const pivot = source.indexOf('/./');
   const base = pivot === -1 ? '' : source.slice(0, pivot);
-  const pattern = cleanComponents(pivot === -1 ? source : source.slice(pivot + 3)).join('/');
+  const pattern = components(pivot === -1 ? source : source.slice(pivot + 3)).join('/');
   const dir = resolveIn(root, base);
   if (dir.stats === undefined || !dir.stats.isDirectory()) {
     if (hasWildcards(base)) return [];

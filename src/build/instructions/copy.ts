@@ -20,9 +20,10 @@ import { type CopyItem, type PlanOptions, planSource, type SourceItem } from '..
 import { tarOf } from '../copy/tar-stream.ts';
 import { download } from '../copy/url.ts';
 import type { Instruction } from '../dockerfile/types.ts';
+import { components } from '../path-components.ts';
 import { extractedRoot } from '../rootfs/extract.ts';
 import { StageFs } from '../rootfs/stage-fs.ts';
-import { components, RootfsTree } from '../rootfs/tree.ts';
+import { RootfsTree } from '../rootfs/tree.ts';
 import { needsLookup, type Owner, resolveOwner } from '../rootfs/users.ts';
 import type { PlatformRun } from '../session.ts';
 import { imageLayers, openBaseImage } from '../stage/base-image.ts';

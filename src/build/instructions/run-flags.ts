@@ -10,7 +10,7 @@
  * `from` another stage and `--security=insecure` are refused with UNSUPPORTED.
  */
 import { ErrorCode, OciError } from '../../errors/index.ts';
-import { components } from '../rootfs/tree.ts';
+import { components } from '../path-components.ts';
 
 /** One `--mount` as written, fields expanded. */
 export type MountFlag =

@@ -34,6 +34,7 @@ import { extractedRoot } from '../rootfs/extract.ts';
 import { StageFs } from '../rootfs/stage-fs.ts';
 import { cacheMountsAt } from '../run/cache-mounts.ts';
 import type { RunMount } from '../run/index.ts';
+import { chownInNamespace } from '../run/rootless/unshare.ts';
 import type { PlatformRun } from '../session.ts';
 import { imageLayers, openBaseImage } from '../stage/base-image.ts';
 import { copyFromRef } from '../stage/graph.ts';
@@ -215,7 +216,10 @@ async function prepareSecret(
     const file = join(dir, 'secret');
     await writeFile(file, bytes, { mode: 0o600 });
     await chmod(file, flag.mode);
-    await chown(file, flag.uid, flag.gid);
+    // Not root: the owner is the container's, given inside the user namespace the step runs in.
+    if (typeof process.getuid === 'function' && process.getuid() !== 0)
+      chownInNamespace(file, flag.uid, flag.gid);
+    else await chown(file, flag.uid, flag.gid);
     return {
       mount: { type: 'bind', source: file, destination: flag.target, readonly: true },
       release: () => rm(dir, { recursive: true, force: true }),

@@ -7,11 +7,9 @@
  * History is BuildKit's: `RUN |N A=1 … /bin/sh -c … # buildkit`, the ARGs of the stage first.
  */
 import { join } from 'node:path';
-import { ErrorCode } from '../../errors/index.ts';
 import { hostPlatform } from '../../platform/index.ts';
 import { stepKey } from '../cache/keys.ts';
 import type { Instruction } from '../dockerfile/types.ts';
-import { dockerfileError } from '../errors.ts';
 import type { LayerRef } from '../layers.ts';
 import { checkEmulation } from '../run/emulation.ts';
 import { runStep, stepCommand } from '../run/index.ts';
@@ -76,11 +74,6 @@ function lineSplitter(sink: OutputSink) {
   };
 }
 
-/** True when this process may run steps (as root: rootless RUN is not implemented yet). */
-function isRoot(): boolean {
-  return typeof process.getuid !== 'function' || process.getuid() === 0;
-}
-
 /**
  * Runs a RUN instruction of `state` (`declared`: the ARG names the stage declared so far);
  * returns its history text and what the layer step did. The step's output lines go to `output`.
@@ -117,13 +110,6 @@ export async function runInstructionStep(
   ]);
   state.key = key;
   const result = await layerStep(run, state, key, async () => {
-    if (!isRoot()) {
-      throw dockerfileError(
-        ins,
-        'RUN as a non-root user (rootless) is not supported yet: run the build as root',
-        ErrorCode.UNSUPPORTED,
-      );
-    }
     checkEmulation(state.platform, { os: 'linux', architecture: hostPlatform().architecture });
     const lines = lineSplitter(output);
     const prepared: PreparedMount[] = [];

@@ -8,7 +8,7 @@ import { stepKey } from '../cache/keys.ts';
 import { emitCopy } from '../copy/emit.ts';
 import { tarOf } from '../copy/tar-stream.ts';
 import type { Instruction } from '../dockerfile/types.ts';
-import { components } from '../rootfs/tree.ts';
+import { components } from '../path-components.ts';
 import { resolveOwner } from '../rootfs/users.ts';
 import type { PlatformRun } from '../session.ts';
 import { expandWord } from '../stage/expand.ts';

@@ -11,8 +11,9 @@
 import type { BigIntStats } from 'node:fs';
 import type { TarEntry } from '../../tar/entry.ts';
 import type { FileAttributes } from '../context/root.ts';
+import { components } from '../path-components.ts';
 import { applyEntry } from './scan.ts';
-import { components, RootfsTree } from './tree.ts';
+import { RootfsTree } from './tree.ts';
 
 /** The headers of the layers unpacked into one root, as far as attributes go. */
 export class RecordedHeaders {

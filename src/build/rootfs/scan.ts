@@ -9,7 +9,8 @@ import type { TarEntry } from '../../tar/entry.ts';
 import { classifyBase } from '../../tar/names.ts';
 import { readTar } from '../../tar/read.ts';
 import { type LayerRef, openUncompressed } from '../layers.ts';
-import { components, LEAF, type RootfsTree } from './tree.ts';
+import { components } from '../path-components.ts';
+import { LEAF, type RootfsTree } from './tree.ts';
 
 /**
  * Applies one entry of layer `layer` to the tree; returns the real components it was placed at,

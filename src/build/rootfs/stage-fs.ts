@@ -9,8 +9,9 @@ import { readAll } from '../../image/read.ts';
 import type { OperationOptions } from '../../image/types.ts';
 import { readTar } from '../../tar/read.ts';
 import { type LayerRef, openUncompressed } from '../layers.ts';
+import { components } from '../path-components.ts';
 import { scanLayer } from './scan.ts';
-import { components, LEAF, layerOf, leafKind, RootfsTree } from './tree.ts';
+import { LEAF, layerOf, leafKind, RootfsTree } from './tree.ts';
 
 /** Largest file {@link StageFs.readFile} reads (BuildKit reads passwd and group up to 10 MiB). */
 export const MAX_SMALL_FILE = 10 << 20;

@@ -8,6 +8,7 @@
  * 100k files stays a few megabytes. Trees are forked copy-on-write for stages built FROM a stage:
  * a directory is cloned the first time a fork changes it.
  */
+import { components } from '../path-components.ts';
 
 /** Kinds of non-directory, non-symlink nodes, stored in the low bits of a leaf. */
 export const LEAF = { file: 1, hardlink: 2, special: 3 } as const;
@@ -60,17 +61,6 @@ let generations = 0;
 
 function newDir(gen: number, layer: number, mode = 0o755, uid = 0, gid = 0): DirNode {
   return { kind: 'dir', gen, mode, uid, gid, layer, children: new Map() };
-}
-
-/** Splits a path into components, folding `.` and `..` lexically (clamped at the root). */
-export function components(path: string): string[] {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return out;
 }
 
 /** A stage's directory tree; see the module comment. */

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { chownInNamespace } from './rootless/unshare.ts';
 
 /** What a cache mount asks for. */
 export interface CacheMountSpec {
@@ -80,7 +81,10 @@ export class CacheMounts {
       throw err;
     }
     chmodSync(dir, spec.mode);
-    chownSync(dir, spec.uid, spec.gid);
+    // Not root: the owner is the container's, given inside the user namespace the steps run in.
+    if (typeof process.getuid === 'function' && process.getuid() !== 0)
+      chownInNamespace(dir, spec.uid, spec.gid);
+    else chownSync(dir, spec.uid, spec.gid);
   }
 }
 

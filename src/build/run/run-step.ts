@@ -7,7 +7,6 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode, OciError } from '../../errors/index.ts';
 import { countEntries, writePlan } from './capture/write.ts';
 import { placed } from './errors.ts';
 import { spoolLayer } from './output.ts';
@@ -16,6 +15,7 @@ import { prepareStep } from './prepared.ts';
 import { LayerCache } from './rootfs/layer-cache.ts';
 import { StepMounts } from './rootfs/mounted.ts';
 import { isOverlayUnavailable } from './rootfs/overlay-mount.ts';
+import { rootlessStep } from './rootless/rootless-step.ts';
 import { snapshotStep } from './snapshot-step.ts';
 import type { CaptureMethod, RunStepOptions, RunStepResult, SpooledRunLayer } from './types.ts';
 
@@ -34,12 +34,13 @@ function cacheAt(root: string): LayerCache {
 /**
  * Runs one RUN step (see {@link RunStepOptions}) and captures its layer. Fails with
  * COMMAND_FAILED (place, argv and exit code in message and data) when the command exits non-zero,
- * INVALID_ARGUMENT for an unknown user or group or a bad mount, UNSUPPORTED for rootless id
- * mappings and when neither overlay nor snapshot can run, ABORTED when the signal fires.
+ * INVALID_ARGUMENT for an unknown user or group or a bad mount, UNSUPPORTED when neither overlay
+ * nor snapshot can run or (not as root, or with `idMappings`: run in a user namespace, see
+ * rootless/rootless-step.ts) when no user namespace can be made, ABORTED when the signal fires.
  */
 export async function runStep<L = SpooledRunLayer>(options: RunStepOptions<L>): Promise<RunStepResult<L>> {
-  if (options.idMappings !== undefined) {
-    throw new OciError(ErrorCode.UNSUPPORTED, 'RUN with user namespaces (rootless) is not supported yet');
+  if (options.idMappings !== undefined || (typeof process.getuid === 'function' && process.getuid() !== 0)) {
+    return rootlessStep(options);
   }
   options.signal?.throwIfAborted();
   const cache = cacheAt(options.cacheRoot);

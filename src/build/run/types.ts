@@ -78,7 +78,10 @@ export interface RunStepOptions<L = SpooledRunLayer> {
   readonly resolvConf?: string;
   /** Extra mounts (RUN --mount); never part of the layer. */
   readonly mounts?: readonly RunMount[];
-  /** Rootless id mappings (not supported yet: refused with UNSUPPORTED). */
+  /**
+   * User-namespace id mappings (host ids): the building user as 0, then at most one subordinate
+   * range. Default when not root: the user's ranges in /etc/subuid and /etc/subgid.
+   */
   readonly idMappings?: { readonly uid: readonly IdMapping[]; readonly gid: readonly IdMapping[] };
   /** `overlay`, `snapshot`, or `auto` (default: overlay, falling back to a snapshot when it cannot mount). */
   readonly capture?: CaptureMethod | 'auto';

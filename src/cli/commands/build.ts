@@ -7,27 +7,12 @@ import { writeFile } from 'node:fs/promises';
 import { Command, Option } from '@commander-js/extra-typings';
 import type { BuildEvent, SecretSource } from '../../build/index.ts';
 import { transportOptions } from '../context.ts';
+import { parseKeyValues } from '../key-values.ts';
 import { log, writeLine } from '../output.ts';
 import { UsageError } from '../run.ts';
 import { commandSignal } from '../signal.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-/** `K=V` pairs into a record; a `--build-arg K` without `=` takes K from the environment, as Docker does. */
-function pairs(entries: string[] | undefined, flag: string, fromEnv: boolean): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of entries ?? []) {
-    const at = entry.indexOf('=');
-    if (at === -1 && fromEnv && entry !== '') {
-      const value = process.env[entry];
-      if (value !== undefined) out[entry] = value;
-      continue;
-    }
-    if (at <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got ${JSON.stringify(entry)}`);
-    out[entry.slice(0, at)] = entry.slice(at + 1);
-  }
-  return out;
-}
 
 /** `--secret id=ID,src=FILE` or `id=ID,env=VAR` (`type=file|env` allowed) into the build's secrets. */
 function secrets(entries: string[] | undefined): Record<string, SecretSource> {
@@ -137,10 +122,10 @@ export function buildCommand() {
             ? { dockerfile: options.file }
             : {}),
         tags,
-        buildArgs: pairs(options.buildArg, '--build-arg', true),
+        buildArgs: parseKeyValues(options.buildArg, '--build-arg', { fromEnv: true }) ?? {},
         ...(options.target !== undefined ? { target: options.target } : {}),
         ...(platforms.length > 0 ? { platforms } : {}),
-        labels: pairs(options.label, '--label', false),
+        labels: parseKeyValues(options.label, '--label') ?? {},
         noCache: options.cache === false,
         ...(options.network !== undefined ? { network: options.network } : {}),
         secrets: secrets(options.secret),

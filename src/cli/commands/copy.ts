@@ -1,6 +1,7 @@
 /** `ocikit copy SRC DST [--platform P | --all-platforms] [--format F] [--compression C] [--jobs N]`. */
 import { Command, Option } from '@commander-js/extra-typings';
 import { copyImage, DEFAULT_COPY_JOBS } from '../../copy/index.ts';
+import { pinnedSource } from '../../trust/policy/pinned-source.ts';
 import { printWritten, transportOptions, withSink, withSource } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { parseBoolFlag } from '../registry-flags.ts';
@@ -127,7 +128,8 @@ export function copyCommand() {
                     ...transportOptions(command, 'src'),
                     signal,
                   });
-                  const result = await copyImage(source, sink, {
+                  // The image copied is the one the policy checked, however the tag moves meanwhile.
+                  const result = await copyImage(pinnedSource(source, top), sink, {
                     platform: options.platform,
                     allPlatforms: options.allPlatforms === true,
                     format: options.format,

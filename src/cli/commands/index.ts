@@ -16,6 +16,7 @@ import {
   removeFromIndex,
 } from '../../mutate/index-edit.ts';
 import { printWritten, withSink, withSource } from '../context.ts';
+import { parseKeyValues } from '../key-values.ts';
 import { UsageError } from '../run.ts';
 import { commandSignal } from '../signal.ts';
 
@@ -26,17 +27,6 @@ const platformList = (value: string, previous: string[] = []): string[] => [
   ...previous,
   ...value.split(',').filter((p) => p !== ''),
 ];
-
-function annotations(entries: string[] | undefined): Record<string, string> | undefined {
-  if (entries === undefined) return undefined;
-  const out: Record<string, string> = {};
-  for (const entry of entries) {
-    const at = entry.indexOf('=');
-    if (at <= 0) throw new UsageError(`--annotation takes KEY=VALUE, got ${JSON.stringify(entry)}`);
-    out[entry.slice(0, at)] = entry.slice(at + 1);
-  }
-  return out;
-}
 
 /** Opens every name as a source (each closed at the end), then runs `fn` with them all. */
 async function withSources<T>(
@@ -84,7 +74,7 @@ async function editIndex(
 }
 
 function editOptions(options: { annotation?: string[] }, signal: AbortSignal): IndexEditOptions {
-  return { annotations: annotations(options.annotation), signal };
+  return { annotations: parseKeyValues(options.annotation, '--annotation'), signal };
 }
 
 /** Registers `index` with its subcommands. */

@@ -6,6 +6,7 @@ import { type ConfigChanges, mutateAnnotations, mutateConfig, mutatePlatform } f
 import { parsePlatform } from '../../platform/index.ts';
 import { givenOnce, parseExposedPort, parseStopSignal } from '../config-values.ts';
 import { printWritten, withSink, withSource } from '../context.ts';
+import { parseKeyValues } from '../key-values.ts';
 import { UsageError } from '../run.ts';
 import { commandSignal } from '../signal.ts';
 
@@ -25,17 +26,6 @@ function parseArgv(value: string, flag: string): string[] | null {
     throw new UsageError(`${flag} must be a JSON array of strings`);
   }
   return parsed;
-}
-
-function keyValues(entries: string[] | undefined, flag: string): Record<string, string> | undefined {
-  if (!entries) return undefined;
-  const out: Record<string, string> = {};
-  for (const entry of entries) {
-    const at = entry.indexOf('=');
-    if (at <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got ${JSON.stringify(entry)}`);
-    out[entry.slice(0, at)] = entry.slice(at + 1);
-  }
-  return out;
 }
 
 /** Registers `mutate`. */
@@ -80,10 +70,10 @@ export function mutateCommand() {
           changes.entrypoint = parseArgv(options.entrypoint, '--entrypoint');
         if (options.cmd !== undefined) changes.cmd = parseArgv(options.cmd, '--cmd');
         if (options.env) {
-          keyValues(options.env, '--env');
+          parseKeyValues(options.env, '--env');
           changes.env = options.env;
         }
-        const labels = keyValues(options.label, '--label');
+        const labels = parseKeyValues(options.label, '--label');
         if (labels) changes.labels = labels;
         if (options.workdir !== undefined) changes.workdir = options.workdir;
         if (options.user !== undefined) changes.user = options.user;
@@ -96,7 +86,7 @@ export function mutateCommand() {
         if (options.unsetVolume) changes.unsetVolumes = options.unsetVolume;
         if (Object.keys(changes).length > 0) image = await mutateConfig(image, changes);
         if (options.setPlatform) image = await mutatePlatform(image, parsePlatform(options.setPlatform));
-        const annotations = keyValues(options.annotation, '--annotation');
+        const annotations = parseKeyValues(options.annotation, '--annotation');
         if (annotations) image = await mutateAnnotations(image, annotations);
         await withSink(options.tag, command, async (sink) =>
           printWritten(

@@ -4,27 +4,15 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { toOciError } from '../../errors/index.ts';
 import { noteAssumedTag } from '../assumed-tag.ts';
 import { transportOptions } from '../context.ts';
+import { parseKeyValues } from '../key-values.ts';
 import { log, writeLine } from '../output.ts';
-import { UsageError } from '../run.ts';
 import { commandSignal } from '../signal.ts';
 import { keyPassword } from './key.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** `K=V` flags as a map; a UsageError naming `flag` for an entry without `=` or a key. */
-export function annotationFlags(
-  entries: string[] | undefined,
-  flag: string,
-): Record<string, string> | undefined {
-  if (entries === undefined) return undefined;
-  const out: Record<string, string> = {};
-  for (const entry of entries) {
-    const at = entry.indexOf('=');
-    if (at <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got ${JSON.stringify(entry)}`);
-    out[entry.slice(0, at)] = entry.slice(at + 1);
-  }
-  return out;
-}
+/** `--annotation KEY=VALUE` flags as a record (see parseKeyValues). */
+export { parseKeyValues as annotationFlags } from '../key-values.ts';
 
 /** Reads a key file, its errors as OciErrors naming the file. */
 export async function readKeyFile(path: string): Promise<Buffer> {
@@ -57,7 +45,7 @@ export function signCommand() {
       'tag scheme: the docker-reference the signature claims (default: the repository; for a layout, its tag)',
     )
     .action(async (name, options, command) => {
-      const annotations = annotationFlags(options.annotation, '--annotation');
+      const annotations = parseKeyValues(options.annotation, '--annotation');
       const keyText = await readKeyFile(options.key);
       const { keySigner, readPrivateKey, signImage } = await import('../../trust/index.ts');
       const key = await readPrivateKey(keyText, await keyPassword(false), options.key);

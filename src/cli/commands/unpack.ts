@@ -2,6 +2,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { unpackBundle } from '../../bundle/index.ts';
 import { openImage } from '../../image/image.ts';
+import { pinnedSource } from '../../trust/policy/pinned-source.ts';
 import { transportOptions, withSource } from '../context.ts';
 import { log } from '../output.ts';
 import { commandSignal } from '../signal.ts';
@@ -25,10 +26,11 @@ export function unpackCommand() {
       // An interrupted unpack removes the bundle it created (or empties the one it was given).
       const signal = commandSignal();
       await withSource(name, command, async (source) => {
-        const { digest } = await source.resolve({ signal });
+        const top = await source.resolve({ signal });
         const trust = { ...options, registriesD: options['registries.d'] };
-        await enforceImagePolicy(name, digest, trust, { ...transportOptions(command, 'src'), signal });
-        const image = await openImage(source, { platform: options.platform, signal });
+        await enforceImagePolicy(name, top.digest, trust, { ...transportOptions(command, 'src'), signal });
+        // The image unpacked is the one the policy checked, however the tag moves meanwhile.
+        const image = await openImage(pinnedSource(source, top), { platform: options.platform, signal });
         await unpackBundle(image, bundle, {
           rootless: options.rootless === true,
           signal,

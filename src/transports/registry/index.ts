@@ -25,6 +25,14 @@ export {
   RegistryClient,
   type RegistryClientOptions,
 } from './client.ts';
+export {
+  loadRegistriesConf,
+  type PullEndpointEvent,
+  pullEndpoints,
+  type RegistriesConf,
+  type RegistriesConfOptions,
+  resolveShortName,
+} from './conf/index.ts';
 export { type DistributionError, parseDistributionErrors } from './errors.ts';
 export type { HttpOptions } from './http.ts';
 export { MAX_MANIFEST_BYTES } from './manifest-limits.ts';

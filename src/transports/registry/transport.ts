@@ -19,6 +19,7 @@ import { parseTopDocument } from '../../spec/index.ts';
 import { isIndexMediaType, isManifestMediaType } from '../../spec/media-types.ts';
 import type { Descriptor, TopDocument } from '../../spec/types.ts';
 import type { FetchedManifest, RegistryClient } from './client.ts';
+import type { PullEndpointEvent, RegistriesConfTransportOptions } from './conf/plan.ts';
 import { type OpenRegistryOptions, openRegistryClient } from './open.ts';
 
 /** The prefix of explicit registry references. */
@@ -28,7 +29,9 @@ export const DOCKER_PREFIX = 'docker://';
  * Options of the registry transport: the client's, credentials (`credentials`, `registryToken`,
  * `authFile`) and TLS (`tlsVerify`, `certDir`, `certsDirectories`; `insecure` is `tlsVerify: false`).
  */
-export interface RegistryTransportOptions extends OpenRegistryOptions {
+export interface RegistryTransportOptions extends OpenRegistryOptions, RegistriesConfTransportOptions {
+  /** Pulls: try registries.conf mirrors before the origin (default true; tag listing reads the origin only). */
+  pullFromMirrors?: boolean;
   /** Upload blobs at least this large in resumable PATCH chunks of this size (default: monolithic). */
   chunkSize?: number;
   /**
@@ -46,7 +49,15 @@ export function parseRegistryReference(reference: string): Reference {
 
 /** The client for the registry of `ref` (credentials and TLS as {@link openRegistryClient} sets them up). */
 function clientFor(ref: Reference, options: RegistryTransportOptions): Promise<RegistryClient> {
-  const { chunkSize: _chunkSize, verifyUploads: _verifyUploads, ...clientOptions } = options;
+  const {
+    chunkSize: _chunkSize,
+    verifyUploads: _verifyUploads,
+    registriesConf: _conf,
+    registriesConfRoot: _root,
+    onPullEndpoint: _onPull,
+    pullFromMirrors: _mirrors,
+    ...clientOptions
+  } = options;
   return openRegistryClient(ref.registry, clientOptions);
 }
 
@@ -78,6 +89,8 @@ export class RegistrySource implements ImageSource {
   readonly name: string;
   readonly reference: Reference;
   readonly client: RegistryClient;
+  /** Where registries.conf sent the pull (a mirror, a remapped origin), when it did. */
+  pulledFrom: PullEndpointEvent | undefined;
   /** The manifest fetched while resolving, kept so it is not fetched twice. */
   private fetched: FetchedManifest | undefined;
 
@@ -257,13 +270,36 @@ export class RegistrySink implements ImageSink {
   }
 }
 
-/** Opens a registry reference for reading. */
+/**
+ * Opens a registry reference for reading, as registries.conf says (./conf/): a short name is
+ * qualified, each mirror is tried in order (its manifest resolved) before the origin, and the
+ * endpoint chosen is told to `onPullEndpoint` and kept in `pulledFrom`. DENIED for a blocked
+ * registry.
+ */
 export async function registrySource(
   reference: string,
   options: RegistryTransportOptions = {},
 ): Promise<RegistrySource> {
-  const ref = parseRegistryReference(reference);
-  return new RegistrySource(ref, await clientFor(ref, options));
+  const { pullPlan, endpointEvent } = await import('./conf/plan.ts');
+  const planned = await pullPlan(reference, options);
+  const attempts = options.pullFromMirrors === false ? planned.filter((a) => !a.mirror) : planned;
+  for (const [i, attempt] of attempts.entries()) {
+    const own = attempt.insecure ? { ...options, tlsVerify: false } : options;
+    const source = new RegistrySource(attempt.reference, await clientFor(attempt.reference, own));
+    if (i < attempts.length - 1) {
+      try {
+        await source.resolve();
+      } catch (err) {
+        await source.close();
+        if (err instanceof OciError && err.code === ErrorCode.ABORTED) throw err;
+        continue;
+      }
+    }
+    source.pulledFrom = endpointEvent(reference, attempt);
+    if (source.pulledFrom !== undefined) options.onPullEndpoint?.(source.pulledFrom);
+    return source;
+  }
+  throw new OciError(ErrorCode.INVALID_REFERENCE, `${reference}: nowhere to pull from`);
 }
 
 /** Opens a registry reference for writing. */
@@ -271,8 +307,10 @@ export async function registrySink(
   reference: string,
   options: RegistryTransportOptions = {},
 ): Promise<RegistrySink> {
-  const ref = parseRegistryReference(reference);
-  return new RegistrySink(ref, await clientFor(ref, options), options);
+  const { pushPlan } = await import('./conf/plan.ts');
+  const target = await pushPlan(reference, options);
+  const own = target.insecure ? { ...options, tlsVerify: false } : options;
+  return new RegistrySink(target.reference, await clientFor(target.reference, own), options);
 }
 
 /** `ref` with its tag replaced by `tag` (and no digest), as a bare reference. */

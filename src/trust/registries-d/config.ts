@@ -6,7 +6,8 @@
  * `lookaside-staging` is set), `lookaside-staging` (write only), their deprecated `sigstore` and
  * `sigstore-staging` spellings, and `use-sigstore-attachments`.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -104,6 +105,38 @@ export function parseRegistriesFile(text: string, path: string): RegistriesConfi
 }
 
 /**
+ * One registries.d file's text: INVALID_DOCUMENT when it is not a regular file (a folder or a
+ * FIFO named `*.yaml` is refused rather than read, or waited on), TOO_LARGE above the limit.
+ */
+async function readConfigFile(path: string): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new OciError(ErrorCode.INVALID_DOCUMENT, `${path} is not a regular file`, { data: { path } });
+    }
+    if (info.size > MAX_FILE_BYTES) {
+      throw new OciError(ErrorCode.TOO_LARGE, `${path} is over ${MAX_FILE_BYTES} bytes`, { data: { path } });
+    }
+    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, 0);
+    if (bytesRead > MAX_FILE_BYTES) {
+      throw new OciError(ErrorCode.TOO_LARGE, `${path} is over ${MAX_FILE_BYTES} bytes`, { data: { path } });
+    }
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } catch (err) {
+    if (err instanceof OciError) throw err;
+    throw new OciError(ErrorCode.INVALID_DOCUMENT, `${path} cannot be read: ${(err as Error).message}`, {
+      cause: err,
+      data: { path },
+    });
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
  * Reads and merges every `*.yaml` file of the folder {@link registriesDir} picks. A missing folder
  * is an empty configuration; INVALID_DOCUMENT for a bad file or an entry defined twice.
  */
@@ -120,11 +153,7 @@ export async function loadRegistriesConfig(options: RegistriesDirOptions = {}): 
   const from = new Map<string, string>();
   for (const name of names.filter((n) => n.endsWith('.yaml')).sort()) {
     const path = join(dir, name);
-    const info = await stat(path);
-    if (info.size > MAX_FILE_BYTES) {
-      throw new OciError(ErrorCode.TOO_LARGE, `${path} is over ${MAX_FILE_BYTES} bytes`, { data: { path } });
-    }
-    const config = parseRegistriesFile(await readFile(path, 'utf8'), path);
+    const config = parseRegistriesFile(await readConfigFile(path), path);
     if (config.defaultDocker !== undefined) {
       if (merged.defaultDocker !== undefined) {
         throw new OciError(

@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { ErrorCode, OciError, toOciError } from '../../errors/index.ts';
 import type { Reference } from '../../reference/index.ts';
-import { MAX_SIGNATURE_BYTES, MAX_SIGNATURES } from '../limits.ts';
+import { MAX_LOOKASIDE_BYTES, MAX_SIGNATURE_BYTES, MAX_SIGNATURES } from '../limits.ts';
 import { lookasideBase, type RegistriesConfig } from './config.ts';
 
 /** The built-in base when registries.d names none: the per-user or the system sigstore folder. */
@@ -48,8 +48,15 @@ export function lookasideRepositoryUrl(
   return url;
 }
 
-/** The URL of signature number `index` (from 1) of `digest` under a repository URL. */
+/**
+ * The URL of signature number `index` (from 1) of `digest` under a repository URL.
+ * INVALID_ARGUMENT for a digest outside the grammar of image-spec descriptor.md "Digests"
+ * (so no `..`, `/` or `%` can move the path out of the repository's folder).
+ */
 export function signatureUrl(repositoryUrl: URL, digest: string, index: number): URL {
+  if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest)) {
+    throw new OciError(ErrorCode.INVALID_ARGUMENT, `${JSON.stringify(digest.slice(0, 100))} is not a digest`);
+  }
   const [algorithm, hex] = digest.split(':');
   const url = new URL(repositoryUrl.href);
   url.pathname = `${url.pathname}@${algorithm}=${hex}/signature-${index}`;
@@ -112,13 +119,17 @@ async function readHttpSignature(url: URL, signal?: AbortSignal): Promise<Buffer
   return Buffer.concat(chunks);
 }
 
-/** Reads the signatures of `digest` under `repositoryUrl`, in order, until the first missing one (at most MAX_SIGNATURES). */
+/**
+ * Reads the signatures of `digest` under `repositoryUrl`, in order, until the first missing one
+ * (at most MAX_SIGNATURES); TOO_LARGE for one over MAX_SIGNATURE_BYTES or all over MAX_LOOKASIDE_BYTES.
+ */
 export async function readLookaside(
   repositoryUrl: URL,
   digest: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<Buffer[]> {
   const out: Buffer[] = [];
+  let total = 0;
   for (let index = 1; index <= MAX_SIGNATURES; index++) {
     const url = signatureUrl(repositoryUrl, digest, index);
     let blob: Buffer | undefined;
@@ -132,6 +143,14 @@ export async function readLookaside(
       );
     }
     if (blob === undefined) break;
+    total += blob.byteLength;
+    if (total > MAX_LOOKASIDE_BYTES) {
+      throw new OciError(
+        ErrorCode.TOO_LARGE,
+        `the signatures of ${digest} under ${repositoryUrl.href} are over ${MAX_LOOKASIDE_BYTES} bytes in all`,
+        { data: { reason: 'too-large' } },
+      );
+    }
     out.push(blob);
   }
   return out;

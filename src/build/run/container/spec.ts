@@ -11,8 +11,9 @@
  *   bind-mounted read-only; then the step's own mounts;
  * - the device cgroup denies everything but the runtime's default devices.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
+import { MASKED_PATHS, READONLY_PATHS } from '../../../bundle/runtime-config.ts';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
 import type { MountPoint } from '../rootfs/stubs.ts';
 import type { RunMount } from '../types.ts';
@@ -82,6 +83,41 @@ export function mountDestination(path: string): string {
   return normal;
 }
 
+/**
+ * True inside a user namespace that does not map every id (a rootless step's worker): there the
+ * kernel refuses a new sysfs while the network namespace is the host's, and a cgroup mount.
+ */
+export function inUserNamespace(): boolean {
+  try {
+    return readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/).join(' ') !== '0 0 4294967295';
+  } catch {
+    return false;
+  }
+}
+
+/** `/sys` and its cgroups read-only: mounted afresh, or in a user namespace the host's bound (as rootless runtimes do). */
+function sysMounts(): SpecMount[] {
+  if (inUserNamespace()) {
+    return [
+      {
+        destination: '/sys',
+        type: 'bind',
+        source: '/sys',
+        options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
+      },
+    ];
+  }
+  return [
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    {
+      destination: '/sys/fs/cgroup',
+      type: 'cgroup',
+      source: 'cgroup',
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+    },
+  ];
+}
+
 /** The full mount list, in mount order. */
 export function containerMounts(parts: Pick<ContainerParts, 'etc' | 'files' | 'mounts'>): SpecMount[] {
   const mounts: SpecMount[] = [
@@ -105,13 +141,7 @@ export function containerMounts(parts: Pick<ContainerParts, 'etc' | 'files' | 'm
       options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
     },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-    {
-      destination: '/sys/fs/cgroup',
-      type: 'cgroup',
-      source: 'cgroup',
-      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
-    },
+    ...sysMounts(),
     { destination: '/etc/hosts', type: 'bind', source: parts.etc.hosts, options: ['rbind', 'ro'] },
     { destination: '/etc/hostname', type: 'bind', source: parts.etc.hostname, options: ['rbind', 'ro'] },
     { destination: '/etc/resolv.conf', type: 'bind', source: parts.etc.resolvConf, options: ['rbind', 'ro'] },
@@ -197,19 +227,8 @@ export function containerSpec(parts: ContainerParts, mounts: readonly SpecMount[
     linux: {
       namespaces,
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      maskedPaths: [
-        '/proc/acpi',
-        '/proc/asound',
-        '/proc/kcore',
-        '/proc/keys',
-        '/proc/latency_stats',
-        '/proc/timer_list',
-        '/proc/timer_stats',
-        '/proc/sched_debug',
-        '/proc/scsi',
-        '/sys/firmware',
-      ],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      maskedPaths: [...MASKED_PATHS],
+      readonlyPaths: [...READONLY_PATHS],
     },
   };
 }

@@ -11,8 +11,12 @@
  * `trusted.overlay.*` and `user.overlay.*` attributes carried by the tar are dropped before the
  * apply: only this code may tell the kernel how to merge.
  */
+import { spawnSync } from 'node:child_process';
 import { lstatSync, lutimesSync } from 'node:fs';
-import { toUtimesSeconds } from '../../../tar/entry.ts';
+import { relative } from 'node:path';
+import { ErrorCode, OciError } from '../../../errors/index.ts';
+import { makeEntry, toUtimesSeconds } from '../../../tar/entry.ts';
+import { END_OF_ARCHIVE, encodeHeader } from '../../../tar/header.ts';
 import type { TarEntry } from '../../../tar/index.ts';
 import { cleanName, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from '../../../tar/index.ts';
 import { SafeRoot } from '../../../tar/resolve.ts';
@@ -83,11 +87,41 @@ export class WhiteoutRecorder {
       }
       devices.push(abs);
     }
-    for (const abs of devices) makeDevice(abs, 'c', 0, 0, 0);
+    makeWhiteoutDevices(root, devices);
     // The devices are not the layer's changes: its directories keep the times the apply gave them.
     for (const [dir, times] of parents) lutimesSync(dir, times.atime, times.mtime);
     setXattrs(
       [...new Set(opaque)].map((path) => ({ path, xattrs: new Map([[OPAQUE_XATTR, Buffer.from('y')]]) })),
+    );
+  }
+}
+
+/**
+ * Makes a 0/0 character device (overlayfs's whiteout) at each of `paths` (absolute, below `root`,
+ * their directories already resolved without symlinks, nothing there yet). A layer that deletes
+ * a tree has hundreds of whiteouts, and a `mknod` process each costs milliseconds: so they are
+ * made by one GNU tar extracting a tar of device entries, which refuses to replace anything
+ * (`--keep-old-files`). Where tar cannot be run, one `mknod` each.
+ */
+function makeWhiteoutDevices(root: string, paths: readonly string[]): void {
+  if (paths.length === 0) return;
+  const headers = paths.map((abs) =>
+    encodeHeader(makeEntry({ path: relative(root, abs), type: 'character-device', mode: 0 })),
+  );
+  const input = Buffer.concat([...headers, END_OF_ARCHIVE]);
+  const result = spawnSync('tar', ['-x', '--keep-old-files', '--numeric-owner', '-C', root, '-f', '-'], {
+    input,
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  if ((result.error as { code?: string } | undefined)?.code === 'ENOENT') {
+    for (const abs of paths) makeDevice(abs, 'c', 0, 0, 0);
+    return;
+  }
+  if (result.error !== undefined || result.status !== 0) {
+    throw new OciError(
+      ErrorCode.IO_ERROR,
+      `making ${paths.length} whiteouts failed: ${result.error?.message ?? result.stderr.toString().trim()}`,
+      { data: { status: result.status } },
     );
   }
 }

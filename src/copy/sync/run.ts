@@ -1,0 +1,176 @@
+/**
+ * Running a sync plan: images copied in parallel through the copy engine, each blob sent once per
+ * destination, images already at the destination (same manifest digest) skipped, and on failure
+ * either a stop (the others aborted) or, with `keepGoing`, the rest copied and every failure
+ * reported at the end.
+ */
+import { ErrorCode, isOciError, OciError } from '../../errors/index.ts';
+import type { ImageSink, ImageSource } from '../../image/types.ts';
+import type { TransportOptions } from '../../transports/index.ts';
+import { copyImage, DEFAULT_COPY_JOBS } from '../copy.ts';
+import { limiter } from '../limit.ts';
+import type { SyncItem } from './plan.ts';
+import { type BlobLedger, sharingBlobs } from './shared-blobs.ts';
+
+/** Images copied at once by default. */
+export const DEFAULT_SYNC_IMAGES = 4;
+
+/** What happened to one image. */
+export type SyncOutcome =
+  | { item: SyncItem; state: 'copied'; digest: string }
+  | { item: SyncItem; state: 'skipped'; digest: string }
+  | { item: SyncItem; state: 'planned' }
+  | { item: SyncItem; state: 'failed'; error: unknown };
+
+/** Options of {@link runSync}. */
+export interface SyncOptions {
+  /** Transport options of the destination. */
+  destinationOptions: TransportOptions;
+  /** Copy every platform of an index (skopeo's `--all`); else the host's platform. */
+  allPlatforms?: boolean;
+  /** List what would be copied, write nothing. */
+  dryRun?: boolean;
+  /** Copy the other images when one fails; the failures are reported at the end. */
+  keepGoing?: boolean;
+  /** Images in flight at once (default {@link DEFAULT_SYNC_IMAGES}). */
+  images?: number;
+  /** Blob transfers in flight per image. */
+  jobs?: number;
+  signal?: AbortSignal;
+  /** Called once per image as it settles. */
+  onOutcome?: (outcome: SyncOutcome) => void;
+}
+
+/** Opens sources and sinks by name (the transport table's functions). */
+export interface SyncOpeners {
+  openSource(name: string, options: TransportOptions): Promise<ImageSource>;
+  openSink(name: string, options: TransportOptions): Promise<ImageSink>;
+}
+
+/** The destination a blob write lands in: the repository (registry), layout or folder. */
+function scopeOf(destination: string): string {
+  if (destination.startsWith('oci:')) return destination.slice(0, destination.lastIndexOf(':'));
+  if (destination.startsWith('dir:')) return destination;
+  return destination.replace(/[:@][^/]*$/, '');
+}
+
+/** The digest `name` holds at the destination, or undefined when it holds nothing readable there. */
+async function existingDigest(
+  name: string,
+  open: SyncOpeners,
+  options: TransportOptions,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  let source: ImageSource | undefined;
+  try {
+    source = await open.openSource(name, options);
+    return (await source.resolve({ signal })).digest;
+  } catch {
+    return undefined;
+  } finally {
+    await source?.close().catch(() => {});
+  }
+}
+
+/**
+ * Copies every item of a plan and returns what happened to each, in plan order. Throws the first
+ * failure (after aborting and settling the other copies) unless `keepGoing`; with it, a failure
+ * is an outcome and the caller reports them. A dry run only resolves nothing and writes nothing.
+ */
+export async function runSync(
+  items: readonly SyncItem[],
+  open: SyncOpeners,
+  options: SyncOptions,
+): Promise<SyncOutcome[]> {
+  if (options.dryRun) {
+    const planned = items.map((item): SyncOutcome => ({ item, state: 'planned' }));
+    for (const outcome of planned) options.onOutcome?.(outcome);
+    return planned;
+  }
+  const controller = new AbortController();
+  const outer = options.signal;
+  if (outer?.aborted) controller.abort(outer.reason);
+  outer?.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+  const signal = controller.signal;
+  const ledger: BlobLedger = new Map();
+  // Writes to one layout commit one after another: its index.json is read, changed and replaced.
+  const commits = new Map<string, Promise<unknown>>();
+  const limited = limiter(options.images ?? DEFAULT_SYNC_IMAGES);
+  let firstFailure: unknown;
+
+  const syncOne = async (item: SyncItem): Promise<SyncOutcome> => {
+    signal.throwIfAborted();
+    const source = await open.openSource(item.source, item.sourceOptions);
+    try {
+      const top = await source.resolve({ signal });
+      const present = await existingDigest(item.destination, open, options.destinationOptions, signal);
+      if (present === top.digest) return { item, state: 'skipped', digest: top.digest };
+      const scope = scopeOf(item.destination);
+      const sink = serialCommits(
+        sharingBlobs(await open.openSink(item.destination, options.destinationOptions), ledger, scope),
+        commits,
+        scope,
+      );
+      try {
+        const result = await copyImage(source, sink, {
+          allPlatforms: options.allPlatforms === true,
+          jobs: options.jobs ?? DEFAULT_COPY_JOBS,
+          signal,
+        });
+        return { item, state: 'copied', digest: result.digest };
+      } finally {
+        await sink.close();
+      }
+    } finally {
+      await source.close();
+    }
+  };
+
+  const outcomes = await Promise.all(
+    items.map((item) =>
+      limited(async (): Promise<SyncOutcome> => {
+        let outcome: SyncOutcome;
+        try {
+          outcome = await syncOne(item);
+        } catch (error) {
+          if (firstFailure === undefined && !isAbortOf(error, signal)) {
+            firstFailure = error;
+            if (!options.keepGoing) controller.abort();
+          }
+          outcome = { item, state: 'failed', error };
+        }
+        options.onOutcome?.(outcome);
+        return outcome;
+      }),
+    ),
+  );
+  if (outer?.aborted) throw new OciError(ErrorCode.ABORTED, 'sync aborted');
+  if (!options.keepGoing && firstFailure !== undefined) throw firstFailure;
+  return outcomes;
+}
+
+/** True for an abort this sync caused itself (after another image failed). */
+function isAbortOf(error: unknown, signal: AbortSignal): boolean {
+  return (
+    signal.aborted &&
+    (isOciError(error, ErrorCode.ABORTED) || (error instanceof Error && error.name === 'AbortError'))
+  );
+}
+
+/** `sink` whose commit waits for the previous commit to the same scope. */
+function serialCommits(sink: ImageSink, chain: Map<string, Promise<unknown>>, scope: string): ImageSink {
+  return new Proxy(sink, {
+    get(target, property, receiver) {
+      if (property === 'commit') {
+        return (...args: Parameters<ImageSink['commit']>) => {
+          const previous = chain.get(scope) ?? Promise.resolve();
+          const next = previous.catch(() => {}).then(() => target.commit(...args));
+          chain.set(scope, next);
+          return next;
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

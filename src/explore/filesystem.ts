@@ -1,0 +1,148 @@
+/**
+ * The merged filesystem of an image, read from the layer streams in order with whiteouts and
+ * opaque whiteouts applied (layer.md "Applying Changesets"). Paths come from URLs: a `..`
+ * component or a NUL byte is refused with UNSAFE_PATH, and every lookup is by name inside the
+ * image, so nothing outside it is ever read.
+ */
+import { ErrorCode, OciError } from '../errors/index.ts';
+import type { Image } from '../image/types.ts';
+import { isWithin, type LayerEntry, layerEntries } from './layer-entries.ts';
+
+/** Cleans a path from a URL into a root-relative path (`''` is the root). */
+export function imagePath(value: string | null): string {
+  const raw = value ?? '/';
+  if (raw.includes('\u0000') || raw.includes('\\'))
+    throw new OciError(ErrorCode.UNSAFE_PATH, `refused path ${JSON.stringify(raw)}`);
+  const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..'))
+    throw new OciError(ErrorCode.UNSAFE_PATH, `a path may not contain "..": ${JSON.stringify(raw)}`);
+  return parts.join('/');
+}
+
+/** A path of the merged filesystem and the layer that last wrote it. */
+export interface MergedEntry extends Omit<LayerEntry, 'whiteout'> {
+  name: string;
+  layer: number;
+}
+
+function parentOf(path: string): string {
+  const at = path.lastIndexOf('/');
+  return at === -1 ? '' : path.slice(0, at);
+}
+
+/** The children of directory `dir`, sorted by name; NOT_FOUND when it is not a directory of the image. */
+export async function listDirectory(image: Image, dir: string): Promise<MergedEntry[]> {
+  let children = new Map<string, MergedEntry>();
+  let exists = dir === '';
+  for (const [index, layer] of image.layers().entries()) {
+    const added = new Set<string>();
+    let opaque = false;
+    for await (const { body: _b, ...entry } of layerEntries(layer)) {
+      const { whiteout, ...info } = entry;
+      if (whiteout === 'opaque') {
+        if (isWithin(dir, info.path)) opaque = true;
+        continue;
+      }
+      if (whiteout === 'file') {
+        if (isWithin(dir, info.path)) {
+          children = new Map();
+          exists = false;
+        } else if (parentOf(info.path) === dir)
+          children.delete(info.path.slice(dir === '' ? 0 : dir.length + 1));
+        continue;
+      }
+      if (info.path === dir) exists = info.type === 'directory';
+      else if (isWithin(info.path, dir)) {
+        exists = true;
+        const rest = info.path.slice(dir === '' ? 0 : dir.length + 1);
+        const name = rest.split('/')[0] as string;
+        added.add(name);
+        if (rest === name) children.set(name, { ...info, name, layer: index });
+        else if (!children.has(name))
+          children.set(name, {
+            path: parentOf(info.path) === dir ? info.path : `${dir === '' ? '' : `${dir}/`}${name}`,
+            name,
+            type: 'directory',
+            size: 0,
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            layer: index,
+          });
+      }
+    }
+    if (opaque) for (const name of [...children.keys()]) if (!added.has(name)) children.delete(name);
+  }
+  if (!exists) throw new OciError(ErrorCode.NOT_FOUND, `/${dir} is not a directory of the image`);
+  return [...children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The layer that last wrote `path` and its entry there, or undefined when the merged filesystem lacks it. */
+export async function findPath(image: Image, path: string): Promise<MergedEntry | undefined> {
+  let found: MergedEntry | undefined;
+  for (const [index, layer] of image.layers().entries()) {
+    let opaque = false;
+    let here: MergedEntry | undefined;
+    for await (const { body: _b, ...entry } of layerEntries(layer)) {
+      const { whiteout, ...info } = entry;
+      if (whiteout === 'opaque') {
+        if (info.path !== path && isWithin(path, info.path)) opaque = true;
+      } else if (whiteout === 'file') {
+        if (isWithin(path, info.path)) found = undefined;
+      } else if (info.path === path) here = { ...info, name: path.split('/').pop() ?? '', layer: index };
+    }
+    if (opaque) found = undefined;
+    if (here !== undefined) found = here;
+  }
+  return found;
+}
+
+/** Streams the content of regular file `path` (a hard link's target's content); NOT_FOUND otherwise. */
+export async function* fileContent(image: Image, entry: MergedEntry): AsyncGenerator<Buffer> {
+  const layer = image.layers()[entry.layer];
+  if (layer === undefined) throw new OciError(ErrorCode.NOT_FOUND, `/${entry.path} has no layer`);
+  const want = entry.type === 'link' ? entry.linkname : entry.path;
+  for await (const item of layerEntries(layer)) {
+    if (item.path === want && item.type === 'file' && item.whiteout === undefined) {
+      yield* item.body;
+      return;
+    }
+  }
+  throw new OciError(ErrorCode.NOT_FOUND, `/${entry.path} is not a regular file`);
+}
+
+/** One search hit: a path some layer writes or deletes. */
+export interface SearchHit {
+  path: string;
+  layer: number;
+  type: string;
+  size: number;
+  deleted: boolean;
+}
+
+/** Most hits one search returns. */
+export const MAX_HITS = 500;
+
+/** Paths containing `query` (case-insensitive) in any layer, at most {@link MAX_HITS}. */
+export async function searchPaths(
+  image: Image,
+  query: string,
+): Promise<{ hits: SearchHit[]; truncated: boolean }> {
+  const needle = query.toLowerCase();
+  const hits: SearchHit[] = [];
+  if (needle === '') return { hits, truncated: false };
+  for (const [index, layer] of image.layers().entries()) {
+    for await (const entry of layerEntries(layer)) {
+      if (!entry.path.toLowerCase().includes(needle)) continue;
+      if (hits.length === MAX_HITS) return { hits, truncated: true };
+      hits.push({
+        path: entry.path,
+        layer: index,
+        type: entry.type,
+        size: entry.size,
+        deleted: entry.whiteout === 'file',
+      });
+    }
+  }
+  return { hits, truncated: false };
+}

@@ -1,0 +1,25 @@
+/**
+ * registries.conf (containers-registries.conf(5), version 2) as containers/image applies it:
+ * reading and merging the files, remapping and blocking by prefix, mirrors, and short names.
+ */
+export { loadRegistriesConf, MAX_CONF_BYTES, type RegistriesConfOptions } from './load.ts';
+export { type Endpoint, findRegistry, pullEndpoints, pushEndpoint } from './match.ts';
+export {
+  endpointEvent,
+  type PullAttempt,
+  type PullEndpointEvent,
+  pullPlan,
+  pushPlan,
+  type RegistriesConfTransportOptions,
+} from './plan.ts';
+export { CONF_LIMITS, isQualified } from './schema.ts';
+export { resolveShortName, type ShortNameResolution, unambiguous } from './short-names.ts';
+export {
+  type AliasEntry,
+  EMPTY_REGISTRIES_CONF,
+  type MirrorEntry,
+  type PullFromMirror,
+  type RegistriesConf,
+  type RegistryEntry,
+  type ShortNameMode,
+} from './types.ts';

@@ -1,0 +1,156 @@
+/**
+ * Finding and reading registries.conf as containers/image does (containers-registries.conf(5)):
+ * an explicit file (`--registries-conf`) or `$CONTAINERS_REGISTRIES_CONF` alone; otherwise
+ * `$HOME/.config/containers/registries.conf` if it exists, else `/etc/containers/registries.conf`,
+ * then the drop-ins of `/etc/containers/registries.conf.d/` and `$HOME/.config/containers/registries.conf.d/`
+ * (`*.conf`, in name order). A later file replaces the registries it names by prefix, the search
+ * registries and mode when it sets them, and the aliases it lists.
+ */
+import { open, readdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse, TomlError } from 'smol-toml';
+import { ErrorCode, OciError } from '../../../errors/index.ts';
+import { type ConfFile, validateConfFile } from './schema.ts';
+import { type AliasEntry, EMPTY_REGISTRIES_CONF, type RegistriesConf, type RegistryEntry } from './types.ts';
+
+/** A registries.conf file larger than this is refused before it is parsed. */
+export const MAX_CONF_BYTES = 1024 * 1024;
+/** At most this many drop-in files are read from one `registries.conf.d` folder. */
+export const MAX_DROP_INS = 256;
+
+/** Where {@link loadRegistriesConf} looks. */
+export interface RegistriesConfOptions {
+  /** The only file read (`--registries-conf`); a missing file is NOT_FOUND. */
+  file?: string;
+  /** Prefixed to `/etc/...` (default `/`), for tests and chroots. */
+  root?: string;
+  /** The home folder holding `.config/containers/` (default `$HOME`). */
+  home?: string;
+  /** The environment read for `CONTAINERS_REGISTRIES_CONF` (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The bytes of `file`, or undefined when it does not exist; TOO_LARGE past {@link MAX_CONF_BYTES}. */
+async function readCapped(file: string): Promise<string | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new OciError(ErrorCode.IO_ERROR, `${file}: cannot read: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile())
+      throw new OciError(ErrorCode.INVALID_ARGUMENT, `${file}: not a regular file`, { data: { file } });
+    const buffer = Buffer.alloc(MAX_CONF_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_CONF_BYTES)
+      throw new OciError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${file}: too large (more than ${MAX_CONF_BYTES} bytes)`,
+        {
+          data: { file },
+        },
+      );
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads and validates one file; undefined when it does not exist. */
+async function readConfFile(file: string): Promise<ConfFile | undefined> {
+  const source = await readCapped(file);
+  if (source === undefined) return undefined;
+  let document: unknown;
+  try {
+    document = parse(source);
+  } catch (err) {
+    const where = err instanceof TomlError ? ` at line ${err.line}, column ${err.column}` : '';
+    const reason = (err as Error).message.split('\n')[0];
+    throw new OciError(ErrorCode.INVALID_ARGUMENT, `${file}: invalid TOML${where}: ${reason}`, {
+      data: { file },
+      cause: err,
+    });
+  }
+  return validateConfFile(file, document);
+}
+
+/** The `*.conf` files of `dir` in name order (none when it does not exist). */
+async function dropIns(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return [];
+    throw new OciError(ErrorCode.IO_ERROR, `${dir}: cannot list: ${(err as Error).message}`, { cause: err });
+  }
+  const confs = names.filter((n) => n.endsWith('.conf')).sort();
+  if (confs.length > MAX_DROP_INS)
+    throw new OciError(ErrorCode.INVALID_ARGUMENT, `${dir}: more than ${MAX_DROP_INS} drop-in files`, {
+      data: { file: dir },
+    });
+  return confs.map((n) => join(dir, n));
+}
+
+/** The files to read, in order: the main file (explicit, user or system), then the drop-ins. */
+async function candidateFiles(
+  options: RegistriesConfOptions,
+): Promise<{ main: string[]; dropIns: string[] }> {
+  if (options.file !== undefined) return { main: [options.file], dropIns: [] };
+  const env = options.env ?? process.env;
+  const fromEnv = env.CONTAINERS_REGISTRIES_CONF;
+  if (fromEnv !== undefined && fromEnv !== '') return { main: [fromEnv], dropIns: [] };
+  const root = options.root ?? '/';
+  const home = options.home ?? env.HOME ?? homedir();
+  const userFile = join(home, '.config/containers/registries.conf');
+  const systemFile = join(root, 'etc/containers/registries.conf');
+  return {
+    main: [userFile, systemFile],
+    dropIns: [
+      ...(await dropIns(join(root, 'etc/containers/registries.conf.d'))),
+      ...(await dropIns(join(home, '.config/containers/registries.conf.d'))),
+    ],
+  };
+}
+
+/**
+ * The merged registries.conf (see the module comment); {@link EMPTY_REGISTRIES_CONF} when no file
+ * exists. INVALID_ARGUMENT naming the file for malformed TOML, wrong types, bad prefixes or
+ * locations, or a file over {@link MAX_CONF_BYTES}; NOT_FOUND when an explicit file is missing.
+ */
+export async function loadRegistriesConf(options: RegistriesConfOptions = {}): Promise<RegistriesConf> {
+  const { main, dropIns: extra } = await candidateFiles(options);
+  const files: string[] = [];
+  const registries = new Map<string, RegistryEntry>();
+  const aliases = new Map<string, AliasEntry>();
+  let searchRegistries: readonly string[] = EMPTY_REGISTRIES_CONF.searchRegistries;
+  let shortNameMode = EMPTY_REGISTRIES_CONF.shortNameMode;
+  const apply = (file: string, conf: ConfFile) => {
+    files.push(file);
+    for (const entry of conf.registries) registries.set(entry.prefix, entry);
+    for (const [name, alias] of conf.aliases) aliases.set(name, alias);
+    if (conf.searchRegistries !== undefined) searchRegistries = conf.searchRegistries;
+    if (conf.shortNameMode !== undefined) shortNameMode = conf.shortNameMode;
+  };
+  for (const file of main) {
+    const conf = await readConfFile(file);
+    if (conf !== undefined) {
+      apply(file, conf);
+      break;
+    }
+    if (options.file !== undefined || main.length === 1)
+      throw new OciError(ErrorCode.NOT_FOUND, `registries configuration ${file} not found`, {
+        data: { file },
+      });
+  }
+  for (const file of extra) {
+    const conf = await readConfFile(file);
+    if (conf !== undefined) apply(file, conf);
+  }
+  if (files.length === 0) return EMPTY_REGISTRIES_CONF;
+  return { files, registries: [...registries.values()], searchRegistries, shortNameMode, aliases };
+}

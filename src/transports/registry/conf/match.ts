@@ -1,0 +1,108 @@
+/**
+ * Applying `[[registry]]` entries to a reference as containers/image's sysregistriesv2 does: the
+ * longest matching prefix wins (`*.domain` matches any subdomain), its `location` replaces the
+ * prefix, `blocked` refuses, and pulls try the mirrors in order before the origin, filtered by
+ * `mirror-by-digest-only` and each mirror's `pull-from-mirror`.
+ */
+import { ErrorCode, OciError } from '../../../errors/index.ts';
+import { formatReference, parseReference, type Reference } from '../../../reference/index.ts';
+import type { RegistriesConf, RegistryEntry } from './types.ts';
+
+/** One place a reference can be read from (or written to). */
+export interface Endpoint {
+  /** The reference as that endpoint names it. */
+  readonly reference: Reference;
+  /** True for a `[[registry.mirror]]`. */
+  readonly mirror: boolean;
+  /** `insecure = true`: skip TLS verification and allow plain HTTP. */
+  readonly insecure: boolean;
+}
+
+/**
+ * The length of the part of `full` (`host/path[:tag][@digest]`) that `prefix` matches, or -1: the
+ * prefix ends at a path, tag or digest boundary (a bare host matches only at `/`, so `a.test`
+ * does not match `a.test:5000/x`).
+ */
+function matchLength(prefix: string, ref: Reference, full: string): number {
+  if (prefix.startsWith('*.')) {
+    const host = ref.registry.replace(/:[0-9]+$/, '');
+    return host.endsWith(prefix.slice(1)) ? ref.registry.length : -1;
+  }
+  if (full === prefix) return prefix.length;
+  if (!full.startsWith(prefix)) return -1;
+  const next = full.charAt(prefix.length);
+  return next === '/' || (prefix.includes('/') && (next === ':' || next === '@')) ? prefix.length : -1;
+}
+
+/** The entry whose prefix matches `ref` longest, with the length it matched; undefined when none does. */
+export function findRegistry(
+  conf: RegistriesConf,
+  ref: Reference,
+): { entry: RegistryEntry; matched: number } | undefined {
+  const full = formatReference(ref);
+  let best: { entry: RegistryEntry; matched: number } | undefined;
+  for (const entry of conf.registries) {
+    const matched = matchLength(entry.prefix, ref, full);
+    if (matched >= 0 && (best === undefined || matched > best.matched)) best = { entry, matched };
+  }
+  return best;
+}
+
+/** `ref` with its first `matched` characters of name replaced by `location`, tag and digest kept. */
+function rewrite(ref: Reference, matched: number, location: string): Reference {
+  const rest = formatReference(ref).slice(matched);
+  try {
+    return parseReference(`${location}${rest}`);
+  } catch (err) {
+    throw new OciError(
+      ErrorCode.INVALID_REFERENCE,
+      `${formatReference(ref)} remapped to ${location}${rest} is not a valid reference`,
+      { cause: err },
+    );
+  }
+}
+
+/** DENIED when the entry blocks its prefix (`blocked = true`), naming the config file. */
+function refuseBlocked(ref: Reference, entry: RegistryEntry): void {
+  if (!entry.blocked) return;
+  throw new OciError(
+    ErrorCode.DENIED,
+    `registry ${entry.prefix} is blocked in ${entry.file} (refusing ${formatReference(ref)})`,
+    { data: { reference: formatReference(ref), prefix: entry.prefix, file: entry.file } },
+  );
+}
+
+/**
+ * Where a pull of `ref` is tried, in order: the mirrors that serve it, then the origin (remapped
+ * by `location`). DENIED when the matching entry is blocked.
+ */
+export function pullEndpoints(conf: RegistriesConf, ref: Reference): Endpoint[] {
+  const found = findRegistry(conf, ref);
+  if (found === undefined) return [{ reference: ref, mirror: false, insecure: false }];
+  const { entry, matched } = found;
+  refuseBlocked(ref, entry);
+  const byDigest = ref.digest !== undefined;
+  const out: Endpoint[] = [];
+  if (byDigest || !entry.mirrorByDigestOnly) {
+    for (const mirror of entry.mirrors) {
+      if (mirror.pullFromMirror === 'digest-only' && !byDigest) continue;
+      if (mirror.pullFromMirror === 'tag-only' && byDigest) continue;
+      out.push({
+        reference: rewrite(ref, matched, mirror.location),
+        mirror: true,
+        insecure: mirror.insecure,
+      });
+    }
+  }
+  out.push(pushEndpoint(conf, ref));
+  return out;
+}
+
+/** Where `ref` is written (never a mirror): the origin, remapped by `location`. DENIED when blocked. */
+export function pushEndpoint(conf: RegistriesConf, ref: Reference): Endpoint {
+  const found = findRegistry(conf, ref);
+  if (found === undefined) return { reference: ref, mirror: false, insecure: false };
+  refuseBlocked(ref, found.entry);
+  const reference = found.entry.location === '' ? ref : rewrite(ref, found.matched, found.entry.location);
+  return { reference, mirror: false, insecure: found.entry.insecure };
+}
