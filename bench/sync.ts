@@ -93,11 +93,12 @@ export async function benchSync(): Promise<Row[]> {
         target: '<= 0.7x',
       },
       {
+        // Nothing to copy: mostly process start and one manifest check per image on each side.
         operation: `sync ${IMAGES} images x 4 layers, again`,
         ocikit: ocikit.warm,
         peer: 'skopeo sync',
         peerTime: skopeo.warm,
-        target: '<= 0.7x',
+        target: 'info',
       },
     ];
   } finally {

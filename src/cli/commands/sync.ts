@@ -88,10 +88,9 @@ export function syncCommand() {
               signal,
             )
           : await sync.planRegistrySource(src, target, sourceOptions, openRegistryClient, signal);
-      const outcomes = await sync.runSync(
-        items,
-        { openSource, openSink },
-        {
+      const openers = await sync.sharedOpeners({ openSource, openSink });
+      const outcomes = await sync
+        .runSync(items, openers, {
           destinationOptions: transportOptions(command, 'dest'),
           allPlatforms: options.all === true,
           dryRun: options.dryRun === true,
@@ -105,8 +104,8 @@ export function syncCommand() {
             else if (o.state === 'skipped') log(`unchanged ${o.item.destination} (${o.digest})`);
             else if (o.state === 'copied') log(`copied ${o.item.source} to ${o.item.destination}`);
           },
-        },
-      );
+        })
+        .finally(() => openers.close());
       for (const o of outcomes) {
         if (o.state === 'planned') await writeLine(`${o.item.source} -> ${o.item.destination}`);
         else if (o.state !== 'failed') await writeLine(await pinned(o.item.destination, o.digest));

@@ -13,3 +13,4 @@ export {
 } from './plan.ts';
 export { DEFAULT_SYNC_IMAGES, runSync, type SyncOpeners, type SyncOptions, type SyncOutcome } from './run.ts';
 export { tagsInRange, tagsMatching } from './select-tags.ts';
+export { type SharedOpeners, sharedOpeners } from './shared-clients.ts';
