@@ -1,6 +1,7 @@
 /**
  * Bundles the `ocikit` command into `dist/ocikit/` (or the folder given as the first argument):
- * `main.js`, one chunk per lazily loaded command and transport, and `gzip-worker.js` for the
+ * `main.js`, one chunk per lazily loaded command and transport, `rootless-worker.js` for rootless
+ * RUN steps, and `gzip-worker.js` for the
  * compression threads. A short command's time is mostly Node's module loader resolving and
  * evaluating hundreds of small files (measured: 259 modules for a registry pull, about 40 ms);
  * one bundle tree-shaken by esbuild loads a handful. The library itself (`dist/<module>/`) stays
@@ -24,6 +25,8 @@ await build({
     main: join(root, 'src/cli/main.ts'),
     // Found next to the chunk that starts the pool, by the name src/compress/worker-pool.ts uses.
     'gzip-worker': join(root, 'src/compress/gzip-worker.ts'),
+    // Started as a process inside a user namespace by src/build/run/rootless/rootless-step.ts.
+    'rootless-worker': join(root, 'src/build/run/rootless/rootless-worker.ts'),
   },
   outdir,
   bundle: true,

@@ -22,10 +22,13 @@ import { rootlessMappings } from './id-ranges.ts';
 import type { FromWorker, PortableError, PortableOptions, ToWorker } from './protocol.ts';
 import { unshareArgs } from './unshare.ts';
 
-/** The worker's module, beside this one (`.ts` from the sources, `.js` once built). */
+/**
+ * The worker's module, beside this one: `.ts` from the sources, `.js` once compiled, and in the
+ * bundled command the `rootless-worker` entry beside the chunk (scripts/bundle-cli.ts).
+ */
 function workerPath(): string {
   const self = fileURLToPath(import.meta.url);
-  return join(self, '..', `worker${self.endsWith('.ts') ? '.ts' : '.js'}`);
+  return join(self, '..', `rootless-worker${self.endsWith('.ts') ? '.ts' : '.js'}`);
 }
 
 /** This process's Node flags, less the test runner's (a worker is no test). */
