@@ -107,3 +107,27 @@ export async function askMissingPasswords(command: {
     }
   }
 }
+
+/**
+ * Adds skopeo's per-side registry flags (`--src-creds`, `--dest-tls-verify`, …) to a two-sided
+ * command (copy, sync); each wins over its global flag on its side (read by registryOptions).
+ */
+export function addSideRegistryOptions<
+  C extends { option(flags: string, description: string, parse?: (value: string) => unknown): unknown },
+>(command: C): C {
+  for (const [side, what] of [
+    ['src', 'source'],
+    ['dest', 'destination'],
+  ] as const) {
+    command.option(`--${side}-creds <user[:password]>`, `credentials for the ${what} registry`);
+    command.option(`--${side}-registry-token <token>`, `a bearer token for the ${what} registry`);
+    command.option(`--${side}-authfile <file>`, `the auth file for the ${what} registry`);
+    command.option(
+      `--${side}-tls-verify [bool]`,
+      `TLS verification for the ${what} registry`,
+      parseBoolFlag(`--${side}-tls-verify`),
+    );
+    command.option(`--${side}-cert-dir <dir>`, `CA certificates and client pairs for the ${what} registry`);
+  }
+  return command;
+}

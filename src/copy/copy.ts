@@ -6,6 +6,7 @@
  */
 import type { Digest } from '../digest/index.ts';
 import { ErrorCode, isOciError, OciError } from '../errors/index.ts';
+import { limiter } from '../image/limit.ts';
 import type { BlobProgress, ImageSink, ImageSource, OperationOptions } from '../image/types.ts';
 import {
   type Descriptor,
@@ -27,7 +28,6 @@ import {
   type ImageFormat,
   layerMediaType,
 } from './convert.ts';
-import { limiter } from './limit.ts';
 import { spoolRecompressed } from './recompress.ts';
 
 /**

@@ -29,6 +29,7 @@ import {
   type TopDocument,
 } from '../spec/index.ts';
 import { MAX_CONFIG_BYTES } from './image.ts';
+import { limiter } from './limit.ts';
 import { readAll } from './read.ts';
 import type { ImageSource, OperationOptions } from './types.ts';
 
@@ -315,20 +316,4 @@ async function digestLayer(
       message: `${layer.digest} does not decompress: ${(err as Error).message}`,
     };
   }
-}
-
-/** Runs at most `jobs` tasks at once. */
-function limiter(jobs: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    while (running >= jobs) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
 }

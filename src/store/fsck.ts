@@ -11,6 +11,7 @@ import {
   type SupportedAlgorithm,
 } from '../digest/index.ts';
 import { ErrorCode, isOciError, toOciError } from '../errors/index.ts';
+import { limiter } from '../image/limit.ts';
 import { type Descriptor, isNondistributable, type TopDocument } from '../spec/index.ts';
 import { checkConfig, childrenOf, documentKind, parseTop } from './documents.ts';
 import { findDigestError, type OciLayout } from './layout.ts';
@@ -239,20 +240,4 @@ async function hashBlob(
     await file.handle.close().catch(() => {});
   }
   return { digest: hasher.digest(), size: hasher.size };
-}
-
-/** Runs at most `jobs` tasks at once. */
-function limiter(jobs: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= jobs) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
 }

@@ -4,7 +4,7 @@ import { copyImage, DEFAULT_COPY_JOBS } from '../../copy/index.ts';
 import { pinnedSource } from '../../trust/policy/pinned-source.ts';
 import { printWritten, transportOptions, withSink, withSource } from '../context.ts';
 import { createProgress } from '../progress.ts';
-import { parseBoolFlag } from '../registry-flags.ts';
+import { addSideRegistryOptions } from '../registry-flags.ts';
 import { UsageError } from '../run.ts';
 import { commandSignal } from '../signal.ts';
 import {
@@ -18,164 +18,140 @@ import * as flags from './copy-flags.ts';
 
 /** Registers `copy`. */
 export function copyCommand() {
-  return (
-    new Command('copy')
-      .description('copy an image between any two transports, converting when asked')
-      .argument(
-        '<source>',
-        'image to read, e.g. oci:./layout:tag, docker-archive:app.tar, localhost:5000/app:1',
-      )
-      .argument('<destination>', 'where to write it')
-      .option('--platform <os/arch[/variant]>', 'copy only the image for this platform from an index')
-      .option('--all-platforms', 'copy a whole index, every platform')
-      .addOption(
-        new Option('--format <format>', 'convert manifests to this format').choices([
-          'oci',
-          'docker',
-        ] as const),
-      )
-      .addOption(
-        new Option('--compression <kind>', 're-compress layers').choices(['gzip', 'zstd', 'none'] as const),
-      )
-      .option(
-        '--jobs <n>',
-        'blob transfers in flight at once',
-        (v) => parsePositive(v, '--jobs'),
-        DEFAULT_COPY_JOBS,
-      )
-      .option('--json', 'progress as JSON lines on stderr')
-      .option('-q, --quiet', 'no progress output')
-      // Registry flags for one side (skopeo's); each wins over its global flag on that side.
-      .option('--src-creds <user[:password]>', 'credentials for the source registry')
-      .option('--dest-creds <user[:password]>', 'credentials for the destination registry')
-      .option('--src-registry-token <token>', 'a bearer token for the source registry')
-      .option('--dest-registry-token <token>', 'a bearer token for the destination registry')
-      .option('--src-authfile <file>', 'the auth file for the source registry')
-      .option('--dest-authfile <file>', 'the auth file for the destination registry')
-      .option(
-        '--src-tls-verify [bool]',
-        'TLS verification for the source registry',
-        parseBoolFlag('--src-tls-verify'),
-      )
-      .option(
-        '--dest-tls-verify [bool]',
-        'TLS verification for the destination registry',
-        parseBoolFlag('--dest-tls-verify'),
-      )
-      .option('--src-cert-dir <dir>', 'CA certificates and client pairs for the source registry')
-      .option('--dest-cert-dir <dir>', 'CA certificates and client pairs for the destination registry')
-      .option('--sign-by <fingerprint>', 'sign the destination with this GPG key (GNUPGHOME keyring)')
-      .option(
-        '--sign-by-sigstore-private-key <file>',
-        'sign the destination with this cosign key (a .sig attachment; password from COSIGN_PASSWORD)',
-      )
-      .option(
-        '--policy <file>',
-        'the trust policy (default: ~/.config/containers/policy.json, /etc/containers/policy.json)',
-      )
-      .option('--insecure-policy', 'do not check the source against any trust policy')
-      .option('--remove-signatures', "do not copy the source's signatures and referrers")
-      .option('--referrers', 'also copy the referrers of referrers, recursively, and large attachments')
-      .option('--registries.d <dir>', 'the registries.d folder saying where signatures are stored')
-      .option('--digestfile <file>', 'write the digest of what was written to this file')
-      .option(
-        '--additional-tag <tag>',
-        'also tag the image with this tag at the destination (repeatable)',
-        (v: string, previous: string[] = []) => [...previous, v],
-      )
-      .option(
-        '--retry-times <n>',
-        'retry a copy that failed on a transient fault this many times',
-        flags.parseRetryTimes,
-      )
-      .option(
-        '--retry-delay <duration>',
-        'wait this long before each retry (default 1s, doubling)',
-        (v: string) => flags.parseDuration(v),
-      )
-      .option('--preserve-digests', 'fail rather than convert anything that would change a digest')
-      .action(async (src, dst, options, command) => {
-        if (options.platform && options.allPlatforms)
-          throw new UsageError('--platform and --all-platforms exclude each other');
-        const progress = await createProgress({ json: options.json, quiet: options.quiet });
-        const signal = commandSignal();
-        const extraTags = options.additionalTag ?? [];
-        flags.checkAdditionalTags(dst, extraTags);
-        // Once the image is written, a failure (signing, tagging) is reported, not retried.
-        let written = false;
-        try {
-          await flags.withRetries(
-            options.retryTimes ?? 0,
-            options.retryDelay,
-            () =>
-              withSource(src, command, (source) =>
-                withSink(dst, command, async (sink) => {
-                  const trust = { ...options, registriesD: options['registries.d'] };
-                  if (options.signBy !== undefined) await checkSigning(dst, options.signBy);
-                  const sigstoreSign =
-                    options.signBySigstorePrivateKey === undefined
-                      ? undefined
-                      : await prepareSigstoreSigning(dst, options.signBySigstorePrivateKey);
-                  const top = await source.resolve({ signal });
-                  if (options.preserveDigests === true)
-                    await flags.checkPreservedDigests(
-                      source,
-                      await source.manifest(top, { signal }),
-                      dst,
-                      options,
-                    );
-                  await enforceImagePolicy(src, top.digest, trust, {
-                    ...transportOptions(command, 'src'),
+  return addSideRegistryOptions(new Command('copy'))
+    .description('copy an image between any two transports, converting when asked')
+    .argument(
+      '<source>',
+      'image to read, e.g. oci:./layout:tag, docker-archive:app.tar, localhost:5000/app:1',
+    )
+    .argument('<destination>', 'where to write it')
+    .option('--platform <os/arch[/variant]>', 'copy only the image for this platform from an index')
+    .option('--all-platforms', 'copy a whole index, every platform')
+    .addOption(
+      new Option('--format <format>', 'convert manifests to this format').choices(['oci', 'docker'] as const),
+    )
+    .addOption(
+      new Option('--compression <kind>', 're-compress layers').choices(['gzip', 'zstd', 'none'] as const),
+    )
+    .option(
+      '--jobs <n>',
+      'blob transfers in flight at once',
+      (v) => parsePositive(v, '--jobs'),
+      DEFAULT_COPY_JOBS,
+    )
+    .option('--json', 'progress as JSON lines on stderr')
+    .option('-q, --quiet', 'no progress output')
+    .option('--sign-by <fingerprint>', 'sign the destination with this GPG key (GNUPGHOME keyring)')
+    .option(
+      '--sign-by-sigstore-private-key <file>',
+      'sign the destination with this cosign key (a .sig attachment; password from COSIGN_PASSWORD)',
+    )
+    .option(
+      '--policy <file>',
+      'the trust policy (default: ~/.config/containers/policy.json, /etc/containers/policy.json)',
+    )
+    .option('--insecure-policy', 'do not check the source against any trust policy')
+    .option('--remove-signatures', "do not copy the source's signatures and referrers")
+    .option('--referrers', 'also copy the referrers of referrers, recursively, and large attachments')
+    .option('--registries.d <dir>', 'the registries.d folder saying where signatures are stored')
+    .option('--digestfile <file>', 'write the digest of what was written to this file')
+    .option(
+      '--additional-tag <tag>',
+      'also tag the image with this tag at the destination (repeatable)',
+      (v: string, previous: string[] = []) => [...previous, v],
+    )
+    .option(
+      '--retry-times <n>',
+      'retry a copy that failed on a transient fault this many times',
+      flags.parseRetryTimes,
+    )
+    .option(
+      '--retry-delay <duration>',
+      'wait this long before each retry (default 1s, doubling)',
+      (v: string) => flags.parseDuration(v),
+    )
+    .option('--preserve-digests', 'fail rather than convert anything that would change a digest')
+    .action(async (src, dst, options, command) => {
+      if (options.platform && options.allPlatforms)
+        throw new UsageError('--platform and --all-platforms exclude each other');
+      const progress = await createProgress({ json: options.json, quiet: options.quiet });
+      const signal = commandSignal();
+      const extraTags = options.additionalTag ?? [];
+      flags.checkAdditionalTags(dst, extraTags);
+      // Once the image is written, a failure (signing, tagging) is reported, not retried.
+      let written = false;
+      try {
+        await flags.withRetries(
+          options.retryTimes ?? 0,
+          options.retryDelay,
+          () =>
+            withSource(src, command, (source) =>
+              withSink(dst, command, async (sink) => {
+                const trust = { ...options, registriesD: options['registries.d'] };
+                if (options.signBy !== undefined) await checkSigning(dst, options.signBy);
+                const sigstoreSign =
+                  options.signBySigstorePrivateKey === undefined
+                    ? undefined
+                    : await prepareSigstoreSigning(dst, options.signBySigstorePrivateKey);
+                const top = await source.resolve({ signal });
+                if (options.preserveDigests === true)
+                  await flags.checkPreservedDigests(
+                    source,
+                    await source.manifest(top, { signal }),
+                    dst,
+                    options,
+                  );
+                await enforceImagePolicy(src, top.digest, trust, {
+                  ...transportOptions(command, 'src'),
+                  signal,
+                });
+                // The image copied is the one the policy checked, however the tag moves meanwhile.
+                const result = await copyImage(pinnedSource(source, top), sink, {
+                  platform: options.platform,
+                  allPlatforms: options.allPlatforms === true,
+                  format: options.format,
+                  compression: options.compression,
+                  jobs: options.jobs,
+                  signal,
+                  onProgress: (e) => progress.onProgress(e),
+                });
+                written = true;
+                if (options.removeSignatures !== true) {
+                  const { carryDirSignatures } = await import('../../transports/dir/index.ts');
+                  await carryDirSignatures(source, sink, top.digest, result.document);
+                }
+                if (options.removeSignatures !== true || options.referrers === true) {
+                  await carryAlong(src, dst, top.digest, result.digest, trust, {
+                    source: transportOptions(command, 'src'),
+                    destination: transportOptions(command, 'dest'),
                     signal,
+                    allReferrers: options.referrers === true,
                   });
-                  // The image copied is the one the policy checked, however the tag moves meanwhile.
-                  const result = await copyImage(pinnedSource(source, top), sink, {
-                    platform: options.platform,
-                    allPlatforms: options.allPlatforms === true,
-                    format: options.format,
-                    compression: options.compression,
-                    jobs: options.jobs,
-                    signal,
-                    onProgress: (e) => progress.onProgress(e),
-                  });
-                  written = true;
-                  if (options.removeSignatures !== true) {
-                    const { carryDirSignatures } = await import('../../transports/dir/index.ts');
-                    await carryDirSignatures(source, sink, top.digest, result.document);
-                  }
-                  if (options.removeSignatures !== true || options.referrers === true) {
-                    await carryAlong(src, dst, top.digest, result.digest, trust, {
-                      source: transportOptions(command, 'src'),
-                      destination: transportOptions(command, 'dest'),
-                      signal,
-                      allReferrers: options.referrers === true,
-                    });
-                  }
-                  if (options.signBy !== undefined)
-                    await signDestination(dst, result.digest, options.signBy, trust);
-                  await sigstoreSign?.(result.digest, { ...transportOptions(command, 'dest'), signal });
-                  for (const tag of extraTags) {
-                    const { pinned } = await import('../../transports/index.ts');
-                    const tagged = await flags.additionalTagName(dst, tag);
-                    await withSource(await pinned(dst, result.digest), command, (stored) =>
-                      withSink(tagged, command, (extra) =>
-                        copyImage(stored, extra, { allPlatforms: true, signal }),
-                      ),
-                    );
-                  }
-                  if (options.digestfile !== undefined)
-                    await flags.writeDigestFile(options.digestfile, result.digest);
-                  await printWritten(dst, result.digest);
-                }),
-              ),
-            signal,
-            () => !written,
-          );
-        } finally {
-          progress.done();
-        }
-      })
-  );
+                }
+                if (options.signBy !== undefined)
+                  await signDestination(dst, result.digest, options.signBy, trust);
+                await sigstoreSign?.(result.digest, { ...transportOptions(command, 'dest'), signal });
+                for (const tag of extraTags) {
+                  const { pinned } = await import('../../transports/index.ts');
+                  const tagged = await flags.additionalTagName(dst, tag);
+                  await withSource(await pinned(dst, result.digest), command, (stored) =>
+                    withSink(tagged, command, (extra) =>
+                      copyImage(stored, extra, { allPlatforms: true, signal }),
+                    ),
+                  );
+                }
+                if (options.digestfile !== undefined)
+                  await flags.writeDigestFile(options.digestfile, result.digest);
+                await printWritten(dst, result.digest);
+              }),
+            ),
+          signal,
+          () => !written,
+        );
+      } finally {
+        progress.done();
+      }
+    });
 }
 
 /** Parses a positive integer option value. */

@@ -9,7 +9,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { transportOptions } from '../context.ts';
 import { log, writeLine } from '../output.ts';
-import { parseBoolFlag } from '../registry-flags.ts';
+import { addSideRegistryOptions } from '../registry-flags.ts';
 import { UsageError } from '../run.ts';
 import { commandSignal } from '../signal.ts';
 
@@ -25,7 +25,7 @@ function positive(flag: string): (value: string) => number {
 
 /** Registers `sync`. */
 export function syncCommand() {
-  return new Command('sync')
+  return addSideRegistryOptions(new Command('sync'))
     .description(
       'copy every image of a repository, a registry or a YAML list to a registry or to folders (skopeo sync)',
     )
@@ -51,24 +51,6 @@ export function syncCommand() {
     .option('--images <n>', 'images copied at once', positive('--images'))
     .option('--jobs <n>', 'blob transfers in flight per image', positive('--jobs'))
     .option('-q, --quiet', 'no per-image lines on stderr')
-    .option('--src-creds <user[:password]>', 'credentials for the source registry')
-    .option('--dest-creds <user[:password]>', 'credentials for the destination registry')
-    .option('--src-registry-token <token>', 'a bearer token for the source registry')
-    .option('--dest-registry-token <token>', 'a bearer token for the destination registry')
-    .option('--src-authfile <file>', 'the auth file for the source registry')
-    .option('--dest-authfile <file>', 'the auth file for the destination registry')
-    .option(
-      '--src-tls-verify [bool]',
-      'TLS verification for the source registry',
-      parseBoolFlag('--src-tls-verify'),
-    )
-    .option(
-      '--dest-tls-verify [bool]',
-      'TLS verification for the destination registry',
-      parseBoolFlag('--dest-tls-verify'),
-    )
-    .option('--src-cert-dir <dir>', 'CA certificates and client pairs for the source registry')
-    .option('--dest-cert-dir <dir>', 'CA certificates and client pairs for the destination registry')
     .action(async (src, dst, options, command) => {
       const sync = await import('../../copy/sync/index.ts');
       const { openRegistryClient } = await import('../../transports/registry/index.ts');

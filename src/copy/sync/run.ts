@@ -5,10 +5,10 @@
  * reported at the end.
  */
 import { ErrorCode, isOciError, OciError } from '../../errors/index.ts';
+import { limiter } from '../../image/limit.ts';
 import type { ImageSink, ImageSource } from '../../image/types.ts';
 import type { TransportOptions } from '../../transports/index.ts';
 import { copyImage, DEFAULT_COPY_JOBS } from '../copy.ts';
-import { limiter } from '../limit.ts';
 import type { SyncItem } from './plan.ts';
 import { type BlobLedger, sharingBlobs } from './shared-blobs.ts';
 

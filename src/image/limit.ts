@@ -1,4 +1,4 @@
-/** A counting semaphore bounding how many async tasks run at once (the copy engine's `--jobs`). */
+/** A counting semaphore bounding how many async tasks run at once (copy --jobs, fsck, validate). */
 
 /** Returns a function that runs tasks with at most `concurrency` in flight. */
 export function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
