@@ -13,11 +13,12 @@ import { type CompressionKind, compressAndDigest, mediaTypeFor } from '../compre
 import { type Digest, digestBytes } from '../digest/index.ts';
 import { openDocument } from '../image/image.ts';
 import type { Image, Index, OperationOptions } from '../image/types.ts';
-import { type Descriptor, DOCKER, type ImageManifest, parseManifest, serializeJson } from '../spec/index.ts';
+import { type Descriptor, DOCKER, type ImageManifest, serializeJson } from '../spec/index.ts';
 import { exportFilesystem } from './flatten.ts';
 import { mapIndexImages } from './index-edit.ts';
 import { creationTime, type HistoryOptions } from './mutate.ts';
 import { type OverlayBlob, OverlaySource } from './overlay-source.ts';
+import { replacementManifest } from './replacement-manifest.ts';
 
 /** Options of {@link flattenImage}. */
 export interface FlattenImageOptions extends OperationOptions, HistoryOptions {
@@ -70,14 +71,7 @@ export async function flattenImage(image: Image, options: FlattenImageOptions = 
       layers: [layer],
     };
     delete manifest.config.data;
-    const document = parseManifest(serializeJson(manifest));
-    const descriptor: Descriptor = {
-      ...image.descriptor,
-      mediaType: document.mediaType,
-      digest: document.digest,
-      size: document.bytes.byteLength,
-    };
-    delete descriptor.data;
+    const { document, descriptor } = replacementManifest(image, manifest);
     const blobs = new Map<Digest, OverlayBlob>([
       [configDigest, configBytes],
       [layer.digest, () => createReadStream(file, { highWaterMark: 1 << 20 })],

@@ -15,10 +15,10 @@ import {
   type ImageConfig,
   type ImageManifest,
   type Platform,
-  parseManifest,
   serializeJson,
 } from '../spec/index.ts';
 import { type OverlayBlob, OverlaySource } from './overlay-source.ts';
+import { replacementManifest } from './replacement-manifest.ts';
 
 /** A layer to append: its blob descriptor, DiffID, and a way to open its bytes. */
 export interface AppendedLayer {
@@ -82,14 +82,7 @@ async function rebuild(
     manifest = { ...manifest, config: { ...manifest.config, digest, size: bytes.byteLength } };
     delete manifest.config.data;
   }
-  const document = parseManifest(serializeJson(editManifest(manifest)));
-  const descriptor: Descriptor = {
-    ...image.descriptor,
-    mediaType: document.mediaType,
-    digest: document.digest,
-    size: document.bytes.byteLength,
-  };
-  delete descriptor.data;
+  const { document, descriptor } = replacementManifest(image, editManifest(manifest));
   const source = new OverlaySource(image.source, document, descriptor, blobs);
   return openDocument(source, descriptor, document) as Image;
 }

@@ -10,15 +10,10 @@ import { digestBytes } from '../digest/index.ts';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import { openDocument } from '../image/image.ts';
 import type { Image, ImageSource, Index, OperationOptions } from '../image/types.ts';
-import {
-  type Descriptor,
-  type ImageManifest,
-  type Platform,
-  parseManifest,
-  serializeJson,
-} from '../spec/index.ts';
+import { type Descriptor, type ImageManifest, type Platform, serializeJson } from '../spec/index.ts';
 import { ComposedSource, routesOf } from './composed-source.ts';
 import { mapIndexImages } from './index-edit.ts';
+import { replacementManifest } from './replacement-manifest.ts';
 
 /** The bases of a rebase: images, or indexes to pick each child's platform from. */
 export interface RebaseBases {
@@ -84,14 +79,7 @@ export async function rebaseImage(
     layers: [...newBase.document.value.layers, ...image.document.value.layers.slice(keep)],
   };
   delete manifest.config.data;
-  const document = parseManifest(serializeJson(manifest));
-  const descriptor: Descriptor = {
-    ...image.descriptor,
-    mediaType: document.mediaType,
-    digest: document.digest,
-    size: document.bytes.byteLength,
-  };
-  delete descriptor.data;
+  const { document, descriptor } = replacementManifest(image, manifest);
   // The new base's layers come from its source, the image's own from the image's.
   const routes = new Map<string, ImageSource>([...routesOf(image), ...routesOf(newBase)]);
   const source = new ComposedSource(
