@@ -21,16 +21,13 @@ import { tarOf } from '../copy/tar-stream.ts';
 import { download } from '../copy/url.ts';
 import type { Instruction } from '../dockerfile/types.ts';
 import { components } from '../path-components.ts';
-import { extractedRoot } from '../rootfs/extract.ts';
-import { StageFs } from '../rootfs/stage-fs.ts';
 import { RootfsTree } from '../rootfs/tree.ts';
 import { needsLookup, type Owner, resolveOwner } from '../rootfs/users.ts';
 import type { PlatformRun } from '../session.ts';
-import { imageLayers, openBaseImage } from '../stage/base-image.ts';
 import { expandBody, expandWord } from '../stage/expand.ts';
-import { copyFromRef } from '../stage/graph.ts';
 import { type LayerStepResult, layerStep, storeEntries } from '../stage/layer-step.ts';
 import type { StageState } from '../stage/state.ts';
+import { fromRoot } from './from-root.ts';
 
 type CopyInstruction = Extract<Instruction, { kind: 'COPY' | 'ADD' }>;
 
@@ -40,9 +37,6 @@ interface CopyFrom {
   readonly identity?: string;
   readonly root: () => Promise<SourceRoot>;
 }
-
-/** The filesystem of each image `COPY --from` names, so one image is unpacked once per build. */
-const imageFilesystems = new WeakMap<object, Promise<StageFs>>();
 
 /** The destination BuildKit's pathRelativeToWorkingDir gives: absolute, with a trailing `/` kept. */
 export function absoluteDest(workdir: string, dest: string): string {
@@ -65,25 +59,7 @@ async function sourceOf(run: PlatformRun, state: StageState, ins: CopyInstructio
   const { session } = run;
   const from = ins.kind === 'COPY' ? ins.from : undefined;
   if (from === undefined) return { root: async () => session.context };
-  const ref = copyFromRef(session.dockerfile, state.index, from, ins);
-  if (ref.kind === 'stage') {
-    const source = await run.stage(ref.index);
-    return {
-      identity: `stage:${source.key}`,
-      root: () => extractedRoot(session, source.fs, `stage ${JSON.stringify(from)}`),
-    };
-  }
-  const opened = await openBaseImage(session, ref.name, state.platform, false);
-  let pending = imageFilesystems.get(opened);
-  if (pending === undefined) {
-    pending = imageLayers(opened, session).then((layers) => new StageFs(layers));
-    imageFilesystems.set(opened, pending);
-  }
-  const fs = await pending;
-  return {
-    identity: `image:${opened.digest}:${formatPlatform(state.platform)}`,
-    root: () => extractedRoot(session, fs, `image ${opened.name}`),
-  };
+  return fromRoot(run, state, from, ins);
 }
 
 /** Runs a COPY or ADD; returns its history text and what the layer step did. */

@@ -25,20 +25,16 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, OciError } from '../../errors/index.ts';
-import { formatPlatform } from '../../platform/index.ts';
 import { absolute, resolveIn, type SourceRoot } from '../context/root.ts';
 import { walkContents } from '../context/walk.ts';
 import { fingerprintSources } from '../copy/fingerprint.ts';
 import type { Instruction } from '../dockerfile/types.ts';
-import { extractedRoot } from '../rootfs/extract.ts';
-import { StageFs } from '../rootfs/stage-fs.ts';
 import { cacheMountsAt } from '../run/cache-mounts.ts';
 import type { RunMount } from '../run/index.ts';
 import { chownInNamespace } from '../run/rootless/unshare.ts';
 import type { PlatformRun } from '../session.ts';
-import { imageLayers, openBaseImage } from '../stage/base-image.ts';
-import { copyFromRef } from '../stage/graph.ts';
 import type { StageState } from '../stage/state.ts';
+import { fromRoot } from './from-root.ts';
 import type { MountFlag } from './run-flags.ts';
 
 /** A mount ready for one run of the step; `release` gives back what it held. */
@@ -59,9 +55,6 @@ function fixed(mount: RunMount): () => Promise<PreparedMount> {
   return async () => ({ mount, release: async () => {} });
 }
 
-/** The filesystem of each image a bind mount names, so one image is unpacked once per build. */
-const imageFilesystems = new WeakMap<object, Promise<StageFs>>();
-
 /** The root a bind mount reads from, and the identity of that root (undefined: fingerprint the content). */
 async function bindRoot(
   run: PlatformRun,
@@ -71,23 +64,8 @@ async function bindRoot(
 ): Promise<{ root: SourceRoot; identity?: string }> {
   const { session } = run;
   if (from === undefined) return { root: session.context };
-  const ref = copyFromRef(session.dockerfile, state.index, from, ins);
-  if (ref.kind === 'stage') {
-    const source = await run.stage(ref.index);
-    const label = `stage ${JSON.stringify(from)}`;
-    return { root: await extractedRoot(session, source.fs, label), identity: `stage:${source.key}` };
-  }
-  const opened = await openBaseImage(session, ref.name, state.platform, false);
-  let pending = imageFilesystems.get(opened);
-  if (pending === undefined) {
-    pending = imageLayers(opened, session).then((layers) => new StageFs(layers));
-    imageFilesystems.set(opened, pending);
-  }
-  const fs = await pending;
-  return {
-    root: await extractedRoot(session, fs, `image ${opened.name}`),
-    identity: `image:${opened.digest}:${formatPlatform(state.platform)}`,
-  };
+  const found = await fromRoot(run, state, from, ins);
+  return { root: await found.root(), identity: found.identity };
 }
 
 /** Resolves one bind mount; NOT_FOUND when its source does not exist in its root. */
