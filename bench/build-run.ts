@@ -18,10 +18,8 @@ import { createLayer } from '../src/tar/index.ts';
 import { closeBuildahStore, createBuildahStore } from '../test/helpers/buildah.ts';
 import { writeBusyboxRootfs } from '../test/helpers/busybox.ts';
 import { DEBIAN_SUITE, debianBase } from '../test/helpers/debian-base.ts';
-import { BENCH_DIR, best, type Row, timeAsync, timeShell } from './lib.ts';
+import { BENCH_DIR, best, OCIKIT, type Row, timeAsync, timeShell } from './lib.ts';
 import { writeTree } from './trees.ts';
-
-const OCIKIT = `${process.execPath} ${join(import.meta.dirname, '../bin/ocikit.js')}`;
 
 /** Ten steps a real image build runs, none needing the network. */
 const STEPS = [

@@ -9,10 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BuildahStore, closeBuildahStore, createBuildahStore } from '../test/helpers/buildah.ts';
-import { BENCH_DIR, type Row, timeShell } from './lib.ts';
+import { BENCH_DIR, OCIKIT, type Row, timeShell } from './lib.ts';
 import { writeTree } from './trees.ts';
 
-const OCIKIT = `${process.execPath} ${join(import.meta.dirname, '../bin/ocikit.js')}`;
 const RUNS = 3;
 
 /** Two stages of one big COPY each, and a third that takes both with `COPY --from` and adds its own. */

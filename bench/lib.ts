@@ -3,6 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/**
+ * The command the benchmarks time: `bin/ocikit.js` (which runs the freshly built bundle), or the
+ * bundle's `main.js` named by `OCIKIT_BENCH_CLI` (then `bench/run.ts` does not rebuild `dist/`).
+ */
+export const OCIKIT_CLI = process.env.OCIKIT_BENCH_CLI ?? join(import.meta.dirname, '../bin/ocikit.js');
+
+/** {@link OCIKIT_CLI} as a shell command prefix, run by this Node. */
+export const OCIKIT = `${process.execPath} ${OCIKIT_CLI}`;
+
 /** Scratch directory for benchmark data; tmpfs so every tool reads from the same fast filesystem. */
 export const BENCH_DIR = join('/dev/shm', `ocikit-bench-${process.pid}`);
 mkdirSync(BENCH_DIR, { recursive: true });

@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR } from './lib.ts';
+import { BENCH_DIR, OCIKIT_CLI } from './lib.ts';
 
-const OCIKIT = [process.execPath, join(import.meta.dirname, '../bin/ocikit.js')];
+const OCIKIT = [process.execPath, OCIKIT_CLI];
 
 /** One memory comparison. */
 export interface MemoryRow {

@@ -13,10 +13,9 @@ import type { ImageSink, ImageSource } from '../src/image/types.ts';
 import { layoutSink, layoutSource } from '../src/transports/layout/index.ts';
 import { registrySink, registrySource } from '../src/transports/registry/index.ts';
 import { type RunningRegistry, startRegistry } from '../test/helpers/registry.ts';
-import { BENCH_DIR, best, type Row, timeAsync, timeShell } from './lib.ts';
+import { BENCH_DIR, best, OCIKIT, type Row, timeAsync, timeShell } from './lib.ts';
 import { writeTree } from './trees.ts';
 
-const OCIKIT = `${process.execPath} ${join(import.meta.dirname, '../bin/ocikit.js')}`;
 const RUNS = 3;
 
 interface Timings {

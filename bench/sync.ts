@@ -8,10 +8,9 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startRegistry } from '../test/helpers/registry.ts';
-import { BENCH_DIR, type Row, timeShell } from './lib.ts';
+import { BENCH_DIR, OCIKIT, type Row, timeShell } from './lib.ts';
 import { writeTree } from './trees.ts';
 
-const OCIKIT = `${process.execPath} ${join(import.meta.dirname, '../bin/ocikit.js')}`;
 const IMAGES = 20;
 const RUNS = 3;
 

@@ -1,10 +1,8 @@
 /** Unpack a multi-layer image with thousands of files: `ocikit unpack` against `umoci unpack`, same tmpfs. */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BENCH_DIR, best, type Row, timeShell } from './lib.ts';
+import { BENCH_DIR, best, OCIKIT, type Row, timeShell } from './lib.ts';
 import { writeTree } from './trees.ts';
-
-const OCIKIT = `${process.execPath} ${join(import.meta.dirname, '../bin/ocikit.js')}`;
 
 /** Builds the image once, then times both unpackers (best of 3). */
 export async function benchUnpack(): Promise<Row[]> {
