@@ -25,6 +25,11 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   build: benchBuild,
   'build-run': (await import('./build-run.ts')).benchBuildRun,
   sync: (await import('./sync.ts')).benchSync,
+  realistic: (await import('./realistic.ts')).benchRealistic,
+  startup: (await import('./startup.ts')).benchStartup,
+  scale: (await import('./scale.ts')).benchScale,
+  serve: (await import('./serve.ts')).benchServe,
+  explore: (await import('./explore.ts')).benchExplore,
 };
 
 const wanted = process.argv.slice(2);
@@ -50,6 +55,10 @@ try {
   if (selected('memory')) {
     console.error('bench: memory...');
     memory = benchMemory();
+  }
+  if (selected('realistic')) {
+    console.error('bench: realistic memory...');
+    memory.push(...(await (await import('./realistic.ts')).benchRealisticMemory()));
   }
   if (selected('build')) {
     console.error('bench: build memory...');

@@ -7,7 +7,7 @@ set -euo pipefail
 need=()
 for tool in docker-registry:docker-registry skopeo:skopeo umoci:umoci runc:runc oci-image-tool:oci-image-tool \
   pigz:pigz zstd:zstd htpasswd:apache2-utils busybox:busybox-static openssl:openssl tar:tar \
-  setfattr:attr buildah:buildah bzip2:bzip2 xz:xz-utils /usr/bin/time:time script:bsdutils setpriv:util-linux newuidmap:uidmap mkfifo:coreutils /sbin/setcap:libcap2-bin debootstrap:debootstrap \
+  setfattr:attr buildah:buildah bzip2:bzip2 xz:xz-utils /usr/bin/time:time script:bsdutils setpriv:util-linux newuidmap:uidmap mkfifo:coreutils /sbin/setcap:libcap2-bin debootstrap:debootstrap qemu-aarch64-static:qemu-user-static update-binfmts:binfmt-support \
   /usr/bin/node:nodejs python3:python3 gpg:gpg gpg-agent:gpg-agent gpgconf:gpgconf /usr/bin/chromium:chromium; do
   bin=${tool%%:*} pkg=${tool##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
@@ -17,7 +17,17 @@ done
 if ! getent hosts registry.ocikit.test >/dev/null 2>&1; then
   echo "127.0.0.1 registry.ocikit.test" | if [ "$(id -u)" -ne 0 ]; then sudo tee -a /etc/hosts; else tee -a /etc/hosts; fi >/dev/null
 fi
+# RUN for another architecture (tests build an arm64 stage from Debian's arm64 busybox-static):
+# the arm64 package lists for `apt-get download`, binfmt_misc mounted and qemu's handlers enabled.
+setup_emulation() {
+  local SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  dpkg --print-foreign-architectures | grep -qx arm64 || { $SUDO dpkg --add-architecture arm64 && $SUDO apt-get update -qq; }
+  [ -e /proc/sys/fs/binfmt_misc/register ] || $SUDO mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || $SUDO update-binfmts --enable
+}
 if [ ${#need[@]} -eq 0 ]; then
+  setup_emulation
   exit 0
 fi
 echo "installing peers: ${need[*]}" >&2
@@ -25,3 +35,4 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+setup_emulation

@@ -82,7 +82,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const parsed = parseDockerfile(dockerfile.text, { file: dockerfile.file });
   const context = await contextRoot(contextDir, dockerfile.path);
   const time = resolveBuildTime(options.timestamp);
-  const cache = await LocalCache.open(options.cacheDir ?? defaultCacheDir(), {
+  // Absolute: RUN steps hand paths under the cache to mount and runc, which resolve them elsewhere.
+  const cache = await LocalCache.open(resolve(options.cacheDir ?? defaultCacheDir()), {
     reuseCompressed: options.noCache !== true,
   });
   // Unpacked stages go beside the cache (same filesystem as the layers, chosen by the user).

@@ -25,6 +25,7 @@ export function startMemoryGovernor(): void {
   try {
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as GcFunction;
+    setFlagsFromString('--no-expose-gc'); // only this context gets `gc`, not later ones or workers
   } catch {
     return; // no gc hook on this runtime: memory is still bounded, only higher
   }

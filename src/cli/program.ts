@@ -3,9 +3,9 @@
  * Only the module of the command being run is loaded, so a command pays only for the library
  * modules it uses (startup time is most of a small operation).
  */
-import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
 import { askMissingPasswords, parseBoolFlag } from './registry-flags.ts';
+import { packageVersion } from './version.ts';
 
 type CommandFactory = () => Promise<object>;
 
@@ -47,13 +47,6 @@ const COMMANDS: Record<string, CommandFactory> = {
   sync: async () => (await import('./commands/sync.ts')).syncCommand(),
 };
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 /** Global options whose value may follow as the next argument (`--cert-dir DIR`). */
 const GLOBAL_VALUES = new Set([
   '--cert-dir',
@@ -83,7 +76,7 @@ function requestedCommand(argv: string[]): string | undefined {
 export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('ocikit')
     .description('the OCI image toolkit: inspect, copy, verify and unpack container images without a daemon')
-    .version(version())
+    .version(packageVersion())
     .option(
       '--tls-verify [bool]',
       'registries: require HTTPS and verify certificates (default true; plain HTTP for localhost and 127.0.0.0/8). false skips verification and falls back to plain HTTP',

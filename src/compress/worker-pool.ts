@@ -33,8 +33,16 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  current: Pending | null;
+  /** Jobs posted to this worker, oldest first; it answers them in this order. */
+  jobs: Pending[];
 }
+
+/**
+ * Jobs posted to one worker ahead of its answers. With two, a worker that finishes a block starts
+ * the next at once instead of idling until the main thread is scheduled to send one (on a loaded
+ * machine that round trip cost seconds per layer).
+ */
+const JOBS_PER_WORKER = 2;
 
 /** A pool of deflate workers; use {@link sharedDeflatePool} rather than constructing one. */
 export class DeflatePool {
@@ -73,8 +81,9 @@ export class DeflatePool {
     const slots = this.slots.splice(0);
     await Promise.all(
       slots.map((slot) => {
-        slot.current?.reject(new OciError(ErrorCode.ABORTED, 'gzip worker pool closed'));
-        slot.current = null;
+        for (const pending of slot.jobs.splice(0)) {
+          pending.reject(new OciError(ErrorCode.ABORTED, 'gzip worker pool closed'));
+        }
         return slot.worker.terminate();
       }),
     );
@@ -83,13 +92,19 @@ export class DeflatePool {
 
   private pump(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.current === null);
+      // An idle worker first, then a new one, then the least busy one with room.
+      let slot = this.slots.find((s) => s.jobs.length === 0);
+      if (slot === undefined && this.slots.length < this.maxWorkers) slot = this.spawn();
       if (slot === undefined) {
-        if (this.slots.length >= this.maxWorkers) return;
-        slot = this.spawn();
+        slot = this.slots.reduce<Slot | undefined>(
+          (best, s) =>
+            s.jobs.length < JOBS_PER_WORKER && s.jobs.length < (best?.jobs.length ?? Infinity) ? s : best,
+          undefined,
+        );
       }
+      if (slot === undefined) return;
       const pending = this.queue.shift() as Pending;
-      slot.current = pending;
+      slot.jobs.push(pending);
       slot.worker.ref();
       const request: WorkerRequest = { id: pending.id, ...pending.job };
       const buffer = pending.job.data.buffer;
@@ -97,7 +112,7 @@ export class DeflatePool {
       try {
         slot.worker.postMessage(request, transfer);
       } catch (err) {
-        slot.current = null;
+        slot.jobs.pop();
         pending.reject(err);
       }
     }
@@ -105,7 +120,7 @@ export class DeflatePool {
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_URL);
-    const slot: Slot = { worker, current: null };
+    const slot: Slot = { worker, jobs: [] };
     worker.unref();
     worker.on('message', (response: WorkerResponse) => this.settle(slot, response));
     worker.on('error', (err) => this.lose(slot, err));
@@ -115,9 +130,9 @@ export class DeflatePool {
   }
 
   private settle(slot: Slot, response: WorkerResponse): void {
-    const pending = slot.current;
-    slot.current = null;
-    if (pending !== null && pending.id === response.id) {
+    const pending = slot.jobs[0];
+    if (pending !== undefined && pending.id === response.id) {
+      slot.jobs.shift();
       if ('error' in response) {
         pending.reject(new OciError(ErrorCode.IO_ERROR, `gzip compression failed: ${response.error}`));
       } else {
@@ -136,9 +151,9 @@ export class DeflatePool {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     this.slots.splice(index, 1);
-    const pending = slot.current;
-    slot.current = null;
-    pending?.reject(new OciError(ErrorCode.IO_ERROR, 'gzip worker failed', { cause: err }));
+    for (const pending of slot.jobs.splice(0)) {
+      pending.reject(new OciError(ErrorCode.IO_ERROR, 'gzip worker failed', { cause: err }));
+    }
     void slot.worker.terminate();
     this.pump();
     this.maybeIdle();
@@ -146,13 +161,12 @@ export class DeflatePool {
 
   private afterJob(slot: Slot): void {
     this.pump();
-    if (slot.current === null) slot.worker.unref();
+    if (slot.jobs.length === 0) slot.worker.unref();
     this.maybeIdle();
   }
 
   private maybeIdle(): void {
-    if (this.queue.length > 0 || this.slots.some((s) => s.current !== null) || this.slots.length === 0)
-      return;
+    if (this.queue.length > 0 || this.slots.some((s) => s.jobs.length > 0) || this.slots.length === 0) return;
     this.cancelIdleTimer();
     this.idleTimer = setTimeout(() => void this.close(), IDLE_TERMINATE_MS);
     this.idleTimer.unref();

@@ -68,11 +68,12 @@ export function convertManifest(
     }
     return { ...manifest, layers };
   }
-  const config: Descriptor = {
-    mediaType: configType,
-    digest: manifest.config.digest,
-    size: manifest.config.size,
-  };
+  // Key order as each format's writers emit it, so converted bytes (and digests) match skopeo's:
+  // OCI descriptors list `digest` before `size`, Docker v2.2 descriptors `size` before `digest`.
+  const config: Descriptor =
+    format === 'docker'
+      ? { mediaType: configType, size: manifest.config.size, digest: manifest.config.digest }
+      : { mediaType: configType, digest: manifest.config.digest, size: manifest.config.size };
   if (format === 'docker') {
     return { schemaVersion: 2, mediaType: DOCKER.manifest, config, layers: layers.map(stripOciOnly) };
   }

@@ -11,6 +11,9 @@ import { ErrorCode, OciError } from '../errors/index.ts';
 export const ASSETS: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'dom.js': 'text/javascript; charset=utf-8',
+  'tree.js': 'text/javascript; charset=utf-8',
+  'trust.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 

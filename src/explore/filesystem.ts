@@ -6,7 +6,8 @@
  */
 import { ErrorCode, OciError } from '../errors/index.ts';
 import type { Image } from '../image/types.ts';
-import { isWithin, type LayerEntry, layerEntries } from './layer-entries.ts';
+import { isWithin, type LayerEntry, layerEntries } from './layers/entries.ts';
+import { layerListing } from './layers/listing.ts';
 
 /** Cleans a path from a URL into a root-relative path (`''` is the root). */
 export function imagePath(value: string | null): string {
@@ -37,7 +38,9 @@ export async function listDirectory(image: Image, dir: string): Promise<MergedEn
   for (const [index, layer] of image.layers().entries()) {
     const added = new Set<string>();
     let opaque = false;
-    for await (const { body: _b, ...entry } of layerEntries(layer)) {
+    // Only the directory, what lies below it, and its parents (whose whiteouts can delete it).
+    const wanted = (path: string) => isWithin(path, dir) || isWithin(dir, path);
+    for await (const entry of layerListing(layer, { wanted }).entries) {
       const { whiteout, ...info } = entry;
       if (whiteout === 'opaque') {
         if (isWithin(dir, info.path)) opaque = true;
@@ -83,7 +86,8 @@ export async function findPath(image: Image, path: string): Promise<MergedEntry 
   for (const [index, layer] of image.layers().entries()) {
     let opaque = false;
     let here: MergedEntry | undefined;
-    for await (const { body: _b, ...entry } of layerEntries(layer)) {
+    const wanted = (p: string) => isWithin(path, p);
+    for await (const entry of layerListing(layer, { wanted }).entries) {
       const { whiteout, ...info } = entry;
       if (whiteout === 'opaque') {
         if (info.path !== path && isWithin(path, info.path)) opaque = true;
@@ -132,7 +136,7 @@ export async function searchPaths(
   const hits: SearchHit[] = [];
   if (needle === '') return { hits, truncated: false };
   for (const [index, layer] of image.layers().entries()) {
-    for await (const entry of layerEntries(layer)) {
+    for await (const entry of layerListing(layer).entries) {
       if (!entry.path.toLowerCase().includes(needle)) continue;
       if (hits.length === MAX_HITS) return { hits, truncated: true };
       hits.push({

@@ -9,8 +9,14 @@ import { discoverReferrers, type ReferrerNode } from '../trust/index.ts';
 
 /** One image given to the explorer: its name and an open source (the caller closes it). */
 export interface ExplorerImage {
+  /** The name shown. */
   name: string;
   source: ImageSource;
+  /**
+   * The transport name signatures and referrers are looked up by (`oci:DIR:TAG`, a registry
+   * reference); default {@link name}.
+   */
+  reference?: string;
 }
 
 /** A document of the DAG: its descriptor, and the exact bytes it was read as. */
@@ -52,7 +58,7 @@ export class ImageCatalog {
    * empty when the transport keeps none.
    */
   referrers(): Promise<ReferrerNode[]> {
-    this.#referrers ??= discoverReferrers(this.image.name, this.#options).then(
+    this.#referrers ??= discoverReferrers(this.image.reference ?? this.image.name, this.#options).then(
       (root) => root.manifests,
       () => [],
     );

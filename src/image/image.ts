@@ -182,6 +182,8 @@ class LazyLayer implements Layer {
     const compressed = await this.compressed(options);
     const out = decompressStream();
     compressed.on('error', (err) => out.destroy(err));
+    // A reader that stops early destroys `out`: release the blob (its file or connection) too.
+    out.on('close', () => compressed.destroy());
     return compressed.pipe(out);
   }
 }

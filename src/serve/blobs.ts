@@ -1,22 +1,26 @@
 /**
  * Blob reads and deletes (spec.md "Pulling blobs", "Deleting Blobs"): GET and HEAD with one
  * `Range: bytes=a-b` (206 or 416 with `Content-Range: bytes *\/size`), DELETE answering 202.
- * A whole-blob GET streams the store's verifying reader, so a blob damaged on disk is never sent
- * whole.
+ * A GET sends the file as it is on disk, without hashing it again: every blob was verified when it
+ * was committed (upload-sessions.ts, the store's ingest), every client verifies what it pulls,
+ * and `ocikit fsck` finds a blob damaged on disk afterwards. Distribution serves its files the same
+ * way. The size is the file's own (fstat of the opened file), and a file that shrinks while being
+ * sent cuts the connection rather than end the body short.
  */
 
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { isOciError } from '../errors/index.ts';
+import { openRegularFile, type RegularFile } from '../store/safe-file.ts';
 import { requireDigest } from './digests.ts';
 import { ServeError, SpecCode, serveError } from './errors.ts';
 import { send } from './http.ts';
 import type { RequestContext } from './options.ts';
+import { sendFileRange } from './send-file.ts';
 
 /** GET or HEAD `/v2/<name>/blobs/<digest>`. */
 export async function getBlob(ctx: RequestContext): Promise<void> {
   const digest = requireDigest(ctx.ref);
   const repo = await ctx.repositories.open(ctx.name);
+  // stat checks the blob folders (a symlinked one is refused) before anything is opened.
   const size = await repo.layout.stat(digest);
   if (size === undefined) throw blobUnknown(digest);
   const headers = {
@@ -25,30 +29,33 @@ export async function getBlob(ctx: RequestContext): Promise<void> {
     'Accept-Ranges': 'bytes',
     ETag: `"${digest}"`,
   };
-  const range = parseRange(ctx.req.headers.range, size);
   if (ctx.req.method === 'HEAD') {
+    parseRange(ctx.req.headers.range, size);
     send(ctx.res, 200, { ...headers, 'Content-Length': size });
     return;
   }
-  if (range === undefined) {
-    const stream = await repo.layout.get({ digest, size });
-    ctx.res.writeHead(200, { ...headers, 'Content-Length': size });
-    await pipeline(stream, ctx.res);
-    return;
-  }
-  const handle = await open(repo.layout.blobPath(digest), constants.O_RDONLY | constants.O_NOFOLLOW);
+  let file: RegularFile;
   try {
+    file = await openRegularFile(repo.layout.blobPath(digest));
+  } catch (err) {
+    if (isOciError(err, 'NOT_FOUND')) throw blobUnknown(digest);
+    throw err;
+  }
+  try {
+    const range = parseRange(ctx.req.headers.range, file.size);
+    if (range === undefined) {
+      ctx.res.writeHead(200, { ...headers, 'Content-Length': file.size });
+      await sendFileRange(file.handle, 0, file.size - 1, ctx.res);
+      return;
+    }
     ctx.res.writeHead(206, {
       ...headers,
       'Content-Length': range.end - range.start + 1,
-      'Content-Range': `bytes ${range.start}-${range.end}/${size}`,
+      'Content-Range': `bytes ${range.start}-${range.end}/${file.size}`,
     });
-    await pipeline(
-      handle.createReadStream({ start: range.start, end: range.end, autoClose: false }),
-      ctx.res,
-    );
+    await sendFileRange(file.handle, range.start, range.end, ctx.res);
   } finally {
-    await handle.close().catch(() => {});
+    await file.handle.close().catch(() => {});
   }
 }
 

@@ -66,6 +66,11 @@ export function createRequestListener(
       const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
       const method = req.method ?? 'GET';
       await authenticate(parts, req, res, path, method);
+      const mount = parts.options.mount;
+      if (mount !== undefined && (path === mount.prefix || path.startsWith(`${mount.prefix}/`))) {
+        await mount.handle(req, res);
+        return;
+      }
       if (path === '/v2/' || path === '/v2') {
         if (!READS.has(method)) throw unsupported(method);
         send(res, 200, { 'Content-Type': 'application/json' }, '{}');

@@ -34,6 +34,11 @@ export interface ServeOptions {
   maxUploads?: number;
   /** An upload session untouched this long is dropped with its bytes (default 15 min). */
   uploadTimeoutMs?: number;
+  /**
+   * Another handler answering every path under `prefix` (e.g. `/ui`, the explorer), after the
+   * same authentication as the registry's reads; `/v2/` stays the registry's alone.
+   */
+  mount?: { prefix: string; handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
 }
 
 /** What a route handler gets. */

@@ -15,6 +15,7 @@ import type { OciLayout } from '../store/index.ts';
 import { ensureBlobDir, ensureRealDirectory } from '../store/safe-file.ts';
 import { tempName } from '../store/temp-names.ts';
 import { SpecCode, serveError } from './errors.ts';
+import { bodyBytesReceived } from './young-gc.ts';
 
 /** One open upload. */
 export interface UploadSession {
@@ -112,6 +113,7 @@ export class UploadSessions {
           ? chunk
           : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         session.hasher.update(buffer);
+        bodyBytesReceived(buffer.byteLength);
         batch.push(buffer);
         batchBytes += buffer.byteLength;
         if (batchBytes >= HASH_CHUNK) {

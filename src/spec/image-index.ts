@@ -3,12 +3,23 @@ import * as z from 'zod/mini';
 import { descriptorSchema } from './descriptor.ts';
 import { annotationsSchema, mediaTypeSchema, schemaVersionSchema } from './rules.ts';
 
+/** The index schema with `manifests` entries checked by `entry`. */
+function indexSchemaOf(entry: z.core.$ZodType) {
+  return z.looseObject({
+    schemaVersion: schemaVersionSchema,
+    mediaType: z.optional(mediaTypeSchema),
+    artifactType: z.optional(mediaTypeSchema),
+    manifests: z.array(entry),
+    subject: z.optional(descriptorSchema),
+    annotations: z.optional(annotationsSchema),
+  });
+}
+
 /** image-index.md: schemaVersion 2 and manifests required (it MAY be empty); unknown fields kept. */
-export const indexSchema = z.looseObject({
-  schemaVersion: schemaVersionSchema,
-  mediaType: z.optional(mediaTypeSchema),
-  artifactType: z.optional(mediaTypeSchema),
-  manifests: z.array(descriptorSchema),
-  subject: z.optional(descriptorSchema),
-  annotations: z.optional(annotationsSchema),
-});
+export const indexSchema = indexSchemaOf(descriptorSchema);
+
+/**
+ * {@link indexSchema} without the per-entry descriptor checks: only for an index whose every
+ * `manifests` entry has already passed `isWellFormedDescriptor` (descriptor-fast.ts).
+ */
+export const indexShellSchema = indexSchemaOf(z.unknown());

@@ -9,11 +9,12 @@ import * as z from 'zod/mini';
 import { digestBytes } from '../digest/index.ts';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import { configSchema, normaliseConfig } from './config.ts';
+import { areWellFormedDescriptors } from './descriptor-fast.ts';
 import { baseMediaType, detectTopDocument, type TopKind } from './detect.ts';
 import { invalidDocument, unsupportedMediaType } from './errors.ts';
-import { indexSchema } from './image-index.ts';
+import { indexSchema, indexShellSchema } from './image-index.ts';
 import { decodeJson, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES } from './json.ts';
-import { manifestSchema } from './manifest.ts';
+import { manifestSchema, manifestShellSchema } from './manifest.ts';
 import { DOCKER, isIndexMediaType, isManifestMediaType, isSchema1MediaType, OCI } from './media-types.ts';
 import { jsonTypeOf } from './rules.ts';
 import type {
@@ -53,10 +54,17 @@ function parseTop(bytes: Uint8Array, options: ParseOptions, expected?: TopKind):
   const detected = detectTopDocument(doc, options.contentType, expected);
   const digest = digestBytes(bytes);
   if (detected.kind === 'manifest') {
-    const value = validate<ImageManifest>(manifestSchema, doc);
+    const value = validate<ImageManifest>(
+      areWellFormedDescriptors(doc.layers) ? manifestShellSchema : manifestSchema,
+      doc,
+    );
     return { kind: 'manifest', bytes, digest, mediaType: detected.mediaType, value };
   }
-  const value = validate<ImageIndex>(indexSchema, doc);
+  // The long arrays are checked in plain code first; the schemas run per entry only when unsure.
+  const value = validate<ImageIndex>(
+    areWellFormedDescriptors(doc.manifests) ? indexShellSchema : indexSchema,
+    doc,
+  );
   if (detected.mediaType === DOCKER.manifestList) {
     value.manifests.forEach((entry, i) => {
       if (entry.platform === undefined) {

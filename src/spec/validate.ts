@@ -35,6 +35,12 @@ function describe(issue: Issue): string {
     case 'too_small':
       if (issue.origin === 'string' && Number(issue.minimum) === 1) return 'must not be empty';
       return `must be at least ${issue.minimum}${issue.origin === 'string' ? ' characters long' : ''}`;
+    case 'too_big':
+      return `must be at most ${issue.maximum}${issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' items' : ''}`;
+    case 'invalid_key':
+      return `has a key that ${issue.issues[0]?.message ?? 'is invalid'}`;
+    case 'unrecognized_keys':
+      return `has unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     default:
       return issue.message ?? issue.code;
   }

@@ -252,7 +252,8 @@ export class OciLayout implements ContentStore {
     options?: LockOptions,
   ): Promise<ImageIndex> {
     return this.withIndexLock(async () => {
-      const current = structuredClone((await this.readIndex()).value);
+      // readIndex parses the file afresh on every call: `fn` may edit this object in place.
+      const current = (await this.readIndex()).value;
       const next = (await fn(current)) ?? current;
       await writeFileAtomic(join(this.root, INDEX_FILE), serializeJson(next));
       return next;

@@ -43,6 +43,7 @@ import {
   lstatSync,
   lutimesSync,
   mkdirSync,
+  opendirSync,
   openSync,
   readdirSync,
   rmSync,
@@ -127,6 +128,19 @@ interface DeferredXattrs {
   xattrs: Map<string, Buffer>;
 }
 
+/** True when `dir` is a directory with no entries; false when it has some or cannot be read. */
+function isEmptyDir(dir: string): boolean {
+  let handle: ReturnType<typeof opendirSync> | undefined;
+  try {
+    handle = opendirSync(dir);
+    return handle.readSync() === null;
+  } catch {
+    return false;
+  } finally {
+    handle?.closeSync();
+  }
+}
+
 /** State of one layer apply. */
 class LayerApplier {
   private readonly root: SafeRoot;
@@ -134,6 +148,12 @@ class LayerApplier {
   /** Real paths unpacked by this layer, and every ancestor of them. */
   private readonly unpacked = new Set<string>();
   private readonly unpackedAncestors = new Set<string>();
+  /**
+   * The root was empty when this apply began: there is no lower layer, so every path present was
+   * unpacked by this layer and every whiteout is a no-op. {@link unpacked} is then not kept, and
+   * memory stays flat however many files the layer holds (typically the base layer).
+   */
+  private readonly lowerEmpty: boolean;
   private readonly dirs: DeferredDir[] = [];
   private xattrs: DeferredXattrs[] = [];
   /** Approximate bytes held in {@link xattrs}. */
@@ -163,6 +183,7 @@ class LayerApplier {
   constructor(root: string, options: ApplyLayerOptions) {
     this.root = new SafeRoot(root);
     this.options = options;
+    this.lowerEmpty = isEmptyDir(root);
     this.chown = !options.rootless;
     if (options.rootless) {
       this.root.makeDir = (real) => this.writable(real, () => mkdirSync(this.root.abs(real), 0o755));
@@ -222,6 +243,7 @@ class LayerApplier {
   }
 
   private markUnpacked(real: string): void {
+    if (this.lowerEmpty) return;
     this.unpacked.add(real);
     let i = real.lastIndexOf('/');
     while (i > 0) {
@@ -569,6 +591,7 @@ class LayerApplier {
 
   /** `.wh.X`: removes X unless this layer unpacked it (W6, W7). `real` is X's real path. */
   private whiteout(real: string, name: string): void {
+    if (this.lowerEmpty) return;
     if (this.unpacked.has(real) || this.unpackedAncestors.has(real)) return;
     let st: ReturnType<typeof lstatSync>;
     try {
@@ -586,6 +609,7 @@ class LayerApplier {
 
   /** `.wh..wh..opq` in `dir`: removes every descendant not unpacked in this layer (W10, W12). */
   private opaque(dir: string, name: string): void {
+    if (this.lowerEmpty) return;
     let removed = false;
     const walk = (current: string): void => {
       let names: string[];

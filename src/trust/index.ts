@@ -77,7 +77,6 @@ export {
 export {
   loadRegistriesConfig,
   lookasideBase,
-  parseRegistriesFile,
   type RegistriesConfig,
   type RegistriesDirOptions,
   registriesDir,
@@ -89,6 +88,7 @@ export {
   signatureUrl,
   writeLookaside,
 } from './registries-d/lookaside.ts';
+export { parseRegistriesFile } from './registries-d/parse.ts';
 export { type RejectionReason, reasonOf, rejection } from './rejection.ts';
 export { dockerIdentity, dockerNamespaces } from './scopes/docker.ts';
 export { type SignOptions, type SignResult, signImage, signInStore } from './sign.ts';

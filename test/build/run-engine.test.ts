@@ -300,10 +300,12 @@ test('RUN for a platform the host cannot run, without a qemu binfmt handler, is 
     ppc64le: 'ppc64le',
     mips64le: 'mips64el',
   };
-  const arch = Object.keys(qemuNames).find(
-    (a) => !existsSync(`/proc/sys/fs/binfmt_misc/qemu-${qemuNames[a]}`) && a !== process.arch,
-  );
-  assert.ok(arch, 'an architecture without a binfmt handler on this machine');
+  // With qemu-user-static registered (as the project's setup does), every architecture qemu
+  // emulates has a handler: WebAssembly has none anywhere.
+  const arch =
+    Object.keys(qemuNames).find(
+      (a) => !existsSync(`/proc/sys/fs/binfmt_misc/qemu-${qemuNames[a]}`) && a !== process.arch,
+    ) ?? 'wasm';
   await assert.rejects(
     buildIn(t, 'FROM scratch\nRUN true\n', {}, { platforms: [`linux/${arch}`] }),
     (err: unknown) => {

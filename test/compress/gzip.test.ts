@@ -7,10 +7,10 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
-import { createGzipCompressor, gzipBytes } from '../../src/compress/index.ts';
-import { sharedDeflatePool } from '../../src/compress/worker-pool.ts';
+import { createGzipCompressor, DEFAULT_GZIP_LEVEL, gzipBytes } from '../../src/compress/index.ts';
+import { DeflatePool, sharedDeflatePool } from '../../src/compress/worker-pool.ts';
 import { isOciError } from '../../src/errors/index.ts';
 import { scratch } from '../helpers/tmp.ts';
 import { chunked, collect, filter, noiseData, sha256, textData } from './support.ts';
@@ -116,6 +116,24 @@ describe('parallel gzip', () => {
     assert.ok((sizes[9] as number) < (sizes[1] as number));
   });
 
+  test('the default level is 5: same bytes as level 5 for any thread count, within 6% of pigz -6', async () => {
+    assert.equal(DEFAULT_GZIP_LEVEL, 5);
+    // A layer-like mix: text files, an incompressible one, more text.
+    const data = Buffer.concat([textData(3 * MiB, 31), noiseData(MiB / 2, 32), textData(2 * MiB + 77, 33)]);
+    const [byDefault, levelFive, twoThreads, fourThreads] = await Promise.all([
+      gzipBytes(data, { threads: 1 }),
+      gzipBytes(data, { threads: 1, level: 5 }),
+      gzipBytes(data, { threads: 2 }),
+      gzipBytes(data, { threads: 4 }),
+    ]);
+    assert.ok(byDefault.equals(levelFive as Buffer), 'the default is level 5');
+    assert.ok(byDefault.equals(twoThreads as Buffer) && byDefault.equals(fourThreads as Buffer));
+    assert.ok(gunzipSync(byDefault).equals(data));
+    const pigz = await filter('pigz', ['-6', '-p', '2', '-c'], data);
+    const ratio = byDefault.length / pigz.length;
+    assert.ok(ratio < 1.06, `default output is ${ratio.toFixed(3)}x the size of pigz -6's`);
+  });
+
   test('rejects out-of-range options with INVALID_ARGUMENT', () => {
     for (const options of [
       { level: 10 },
@@ -173,6 +191,25 @@ describe('parallel gzip', () => {
     // The pool still works afterwards.
     const ok = await sharedDeflatePool().run({ ...job, level: 6 }, 2);
     assert.ok(ok.output.length > 0);
+  });
+
+  test('jobs queued two deep on one worker each get their own block, and a bad one fails only itself', async () => {
+    const pool = new DeflatePool();
+    try {
+      const blocks = [textData(300_000, 41), noiseData(200_000, 42), textData(5, 43), textData(MiB, 44)];
+      const jobs = blocks.map((data) => pool.run({ data, dictionary: null, level: 5, last: true }, 1));
+      const bad = pool.run({ data: new Uint8Array(10), dictionary: null, level: 42, last: true }, 1);
+      const after = pool.run({ data: blocks[0] as Buffer, dictionary: null, level: 5, last: true }, 1);
+      const results = await Promise.all(jobs);
+      assert.equal(pool.size, 1);
+      for (const [i, { output }] of results.entries()) {
+        assert.ok(inflateRawSync(output).equals(blocks[i] as Buffer), `block ${i}`);
+      }
+      await assert.rejects(bad, (err) => isOciError(err, 'IO_ERROR'));
+      assert.ok(inflateRawSync((await after).output).equals(blocks[0] as Buffer));
+    } finally {
+      await pool.close();
+    }
   });
 
   test('memory stays flat: a consumer that stops reading stops the input', async () => {

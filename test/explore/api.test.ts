@@ -115,6 +115,69 @@ describe('explore API', () => {
     assert.ok(base.entries.every((e: { mark: string }) => e.mark === 'added'));
   });
 
+  test("a layer's tree: a directory's direct children, implied directories included, marked and paged", async () => {
+    const tree = async (layer: number, query: string) => getJson(`${m()}/layers/${layer}/tree?${query}`);
+    const top = await tree(1, 'dir=/');
+    assert.deepEqual(
+      top.entries.map((e: { name: string; type: string; mark: string; implied?: boolean }) => [
+        e.name,
+        e.type,
+        e.mark,
+        e.implied === true,
+      ]),
+      [
+        ['etc', 'directory', 'modified', true],
+        ['tmp', 'directory', 'modified', true],
+        ['srv', 'directory', 'added', false],
+      ],
+    );
+    assert.equal(top.next, null);
+    const tmp = await tree(1, 'dir=tmp');
+    assert.deepEqual(
+      tmp.entries.map((e: { path: string; mark: string }) => [e.path, e.mark]),
+      [['tmp/old.txt', 'deleted']],
+    );
+    const first = await tree(0, 'dir=&limit=1');
+    assert.deepEqual(
+      first.entries.map((e: { name: string }) => e.name),
+      ['bin'],
+    );
+    assert.equal(first.next, 1);
+    const second = await tree(0, 'dir=&offset=1&limit=1');
+    assert.deepEqual(
+      second.entries.map((e: { name: string }) => e.name),
+      ['etc'],
+    );
+    const bin = await tree(0, 'dir=/bin/');
+    assert.deepEqual(
+      bin.entries.map((e: { name: string; linkname?: string }) => [e.name, e.linkname ?? null]),
+      [
+        ['busybox', null],
+        ['sh', 'busybox'],
+        ['ls', 'busybox'],
+      ],
+    );
+    assert.deepEqual((await tree(0, 'dir=nowhere')).entries, []);
+    for (const bad of ['dir=../../etc', 'dir=a%00b', 'offset=x']) {
+      assert.equal((await get(`${m()}/layers/0/tree?${bad}`)).status, 400, bad);
+    }
+  });
+
+  test('the merged filesystem lists a directory one page at a time', async () => {
+    const first = await getJson(`${m()}/fs?path=/bin&limit=2`);
+    assert.deepEqual(
+      first.children.map((c: { name: string }) => c.name),
+      ['busybox', 'ls'],
+    );
+    assert.equal(first.next, 2);
+    const rest = await getJson(`${m()}/fs?path=/bin&offset=2&limit=2`);
+    assert.deepEqual(
+      rest.children.map((c: { name: string }) => c.name),
+      ['sh'],
+    );
+    assert.equal(rest.next, null);
+  });
+
   test('paging arguments off the grammar and layers that do not exist are refused', async () => {
     assert.equal((await get(`${m()}/layers/1/files?offset=-1`)).status, 400);
     assert.equal((await get(`${m()}/layers/1/files?limit=1e9`)).status, 400);
@@ -138,7 +201,7 @@ describe('explore API', () => {
     const root = await getJson(`${m()}/fs?path=/`);
     assert.deepEqual(
       root.children.map((c: { name: string }) => c.name),
-      ['bin', 'etc', 'srv', 'tmp'],
+      ['bin', 'etc', 'srv', 'tmp', 'usr'],
     );
     assert.deepEqual((await getJson(`${m()}/fs?path=/tmp`)).children, []);
     const motd = await getJson(`${m()}/fs?path=/etc/motd`);

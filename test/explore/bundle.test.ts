@@ -45,7 +45,7 @@ test('the bundled ocikit explore serves its pages and API from the built package
     });
     child.on('close', () => reject(new Error(`ocikit explore ended: ${stderr}`)));
   });
-  for (const page of ['', 'app.js', 'style.css']) {
+  for (const page of ['', 'app.js', 'dom.js', 'tree.js', 'trust.js', 'style.css']) {
     const res = await fetch(new URL(page, url));
     assert.equal(res.status, 200, `${page}: ${await res.clone().text()}`);
   }

@@ -1,5 +1,5 @@
 /** Images the explorer tests open: a busybox image whose upper layer modifies and deletes files, and a two-platform index. */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ExplorerImage, type RunningExplorer, startExplorer } from '../../src/explore/index.ts';
 import { OCI } from '../../src/spec/index.ts';
@@ -18,7 +18,8 @@ import {
 export const MOTD = 'hello from the upper layer\n';
 
 /**
- * A busybox image: layer 0 is /bin/busybox with applet links, /etc files and /tmp/old.txt; layer 1
+ * A busybox image: layer 0 is /bin/busybox with applet links, /etc files, /tmp/old.txt and
+ * /usr/share/doc/README (a nested tree); layer 1
  * rewrites /etc/motd, deletes /tmp/old.txt (a whiteout) and adds /srv/app.txt.
  */
 export async function writeBusyboxLayout(root: string): Promise<{ manifest: string }> {
@@ -33,6 +34,10 @@ export async function writeBusyboxLayout(root: string): Promise<{ manifest: stri
     { name: 'etc/motd', content: 'hello from the base layer, a longer text\n' },
     { name: 'tmp/', type: 'directory', mode: 0o1777 },
     { name: 'tmp/old.txt', content: 'to be deleted\n' },
+    { name: 'usr/', type: 'directory' },
+    { name: 'usr/share/', type: 'directory' },
+    { name: 'usr/share/doc/', type: 'directory' },
+    { name: 'usr/share/doc/README', content: 'nested three levels down\n' },
   ]);
   const upper = await hostileTar([
     { name: 'etc/motd', content: MOTD },
@@ -69,6 +74,18 @@ export async function writeIndexLayout(root: string): Promise<{ index: string; m
   const index = await putJson(root, { schemaVersion: 2, mediaType: OCI.index, manifests }, OCI.index);
   await writeIndex(root, [{ ...index, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }]);
   return { index: index.digest, manifests: manifests.map((m) => m.digest) };
+}
+
+/** A serve root with `library/busybox` and `multi`, and a host folder beside it that must stay unread. */
+export async function writeServeRoot(dir: string): Promise<{ root: string; busybox: string; index: string }> {
+  const root = join(dir, 'root');
+  const { manifest } = await writeBusyboxLayout(join(root, 'library', 'busybox'));
+  const { index } = await writeIndexLayout(join(root, 'multi'));
+  // Outside ROOT: a layout a symlinked "repository" points to.
+  await writeBusyboxLayout(join(dir, 'outside'));
+  await mkdir(join(root, 'evil'), { recursive: true });
+  await symlink(join(dir, 'outside'), join(root, 'evil', 'link'));
+  return { root, busybox: manifest, index };
 }
 
 /** Both layouts under `dir`, served by an explorer (image 0: busybox, image 1: the index). */

@@ -63,13 +63,13 @@ const ACCEPT = [
 
 /**
  * Every `repository:tag → digest` a registry holds under `prefix/` (the prefix taken off the
- * names), read through the Distribution API.
+ * names; an empty prefix: every repository), read through the Distribution API.
  */
 export async function registryImages(host: string, prefix: string): Promise<Record<string, string>> {
   const catalog = (await (await fetch(`http://${host}/v2/_catalog`)).json()) as { repositories?: string[] };
   const images: Record<string, string> = {};
   for (const repository of catalog.repositories ?? []) {
-    if (!repository.startsWith(`${prefix}/`)) continue;
+    if (prefix !== '' && !repository.startsWith(`${prefix}/`)) continue;
     const list = (await (await fetch(`http://${host}/v2/${repository}/tags/list`)).json()) as {
       tags?: string[];
     };
@@ -78,7 +78,7 @@ export async function registryImages(host: string, prefix: string): Promise<Reco
         method: 'HEAD',
         headers: { accept: ACCEPT },
       });
-      images[`${repository.slice(prefix.length + 1)}:${tag}`] =
+      images[`${prefix === '' ? repository : repository.slice(prefix.length + 1)}:${tag}`] =
         res.headers.get('docker-content-digest') ?? '';
     }
   }

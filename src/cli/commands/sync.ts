@@ -1,12 +1,18 @@
 /**
- * `ocikit sync SRC DST` (skopeo sync): every image of a repository, of a registry's catalog, or of
- * a YAML file's selections (`--src yaml`) to a registry (`--dest docker`), skopeo's `dir:` folders
- * (`--dest dir`) or one OCI layout per repository (`--dest oci`). Prints each image written, and
- * with `--keep-going` a summary of the failures at the end (non-zero exit).
+ * `ocikit sync SRC DST` (skopeo sync): every image of a repository, of a registry's catalog, of
+ * a YAML file's selections (`--src yaml`) or of a folder of image folders (`--src dir`) to a
+ * registry (`--dest docker`), skopeo's `dir:` folders (`--dest dir`) or one OCI layout per
+ * repository (`--dest oci`), converting (`--format`), carrying the source's signatures and
+ * signing (`--sign-by`, `--sign-by-sigstore-private-key`) as `copy` does. Prints each image
+ * written, and with `--keep-going` a summary of the failures at the end (non-zero exit).
  */
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from '@commander-js/extra-typings';
+import type { SyncFinish, SyncItem } from '../../copy/sync/index.ts';
 import { ErrorCode, OciError } from '../../errors/index.ts';
+import type { ImageSource } from '../../image/types.ts';
+import type { Descriptor } from '../../spec/types.ts';
+import type { TransportOptions } from '../../transports/index.ts';
 import { transportOptions } from '../context.ts';
 import { log, writeLine } from '../output.ts';
 import { addSideRegistryOptions } from '../registry-flags.ts';
@@ -27,16 +33,19 @@ function positive(flag: string): (value: string) => number {
 export function syncCommand() {
   return addSideRegistryOptions(new Command('sync'))
     .description(
-      'copy every image of a repository, a registry or a YAML list to a registry or to folders (skopeo sync)',
+      'copy every image of a repository, a registry, a YAML list or a folder to a registry or to folders (skopeo sync)',
     )
     .argument(
       '<source>',
-      'HOST/REPO (every tag), HOST/REPO:TAG, HOST (the whole catalog), or a YAML file with --src yaml',
+      'HOST/REPO (every tag), HOST/REPO:TAG, HOST (the whole catalog), a YAML file with --src yaml, a folder with --src dir',
     )
     .argument('<destination>', 'HOST[/PREFIX] with --dest docker, a folder with --dest dir or oci')
     .addOption(
-      new Option('-s, --src <transport>', 'what SOURCE is')
-        .choices(['docker', 'yaml'] as const)
+      new Option(
+        '-s, --src <transport>',
+        'what SOURCE is: a registry, a YAML file, or a folder of dir: folders and OCI layouts',
+      )
+        .choices(['docker', 'dir', 'yaml'] as const)
         .default('docker' as const),
     )
     .addOption(
@@ -50,31 +59,66 @@ export function syncCommand() {
     .option('--keep-going', 'copy the other images when one fails; report the failures at the end')
     .option('--images <n>', 'images copied at once', positive('--images'))
     .option('--jobs <n>', 'blob transfers in flight per image', positive('--jobs'))
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        'convert manifests to this format (default: as the source)',
+      ).choices(['oci', 'v2s2'] as const),
+    )
+    .option('--preserve-digests', 'fail an image rather than convert anything that would change its digest')
+    .option('--remove-signatures', "do not copy the source's signatures and referrers")
+    .option('--sign-by <fingerprint>', 'sign each image written with this GPG key (GNUPGHOME keyring)')
+    .option(
+      '--sign-by-sigstore-private-key <file>',
+      'sign each image written with this cosign key (a .sig attachment; password from COSIGN_PASSWORD)',
+    )
+    .option('--registries.d <dir>', 'the registries.d folder saying where signatures are stored')
+    .option(
+      '--policy <file>',
+      'the trust policy (default: ~/.config/containers/policy.json, /etc/containers/policy.json)',
+    )
+    .option('--insecure-policy', 'do not check the sources against any trust policy')
     .option('-q, --quiet', 'no per-image lines on stderr')
     .action(async (src, dst, options, command) => {
       const sync = await import('../../copy/sync/index.ts');
-      const { openRegistryClient } = await import('../../transports/registry/index.ts');
       const { openSink, openSource, pinned } = await import('../../transports/index.ts');
       const signal = commandSignal();
       const target = { kind: options.dest, destination: dst, scoped: options.scoped === true };
       if (options.dest !== 'docker' && /^docker:\/\//.test(dst))
         throw new UsageError(`--dest ${options.dest} takes a folder, not ${dst}`);
       const sourceOptions = transportOptions(command, 'src');
-      const items =
-        options.src === 'yaml'
-          ? await sync.planYamlSource(
-              sync.parseSyncYaml(await readYaml(src), src),
-              target,
-              sourceOptions,
-              openRegistryClient,
-              signal,
-            )
-          : await sync.planRegistrySource(src, target, sourceOptions, openRegistryClient, signal);
+      const destinationOptions = transportOptions(command, 'dest');
       const openers = await sync.sharedOpeners({ openSource, openSink });
+      let items: SyncItem[];
+      let trust: Awaited<ReturnType<typeof trustSteps>>;
+      try {
+        items =
+          options.src === 'yaml'
+            ? await sync.planYamlSource(
+                sync.parseSyncYaml(await readYaml(src), src),
+                target,
+                sourceOptions,
+                openers.openLister,
+                signal,
+              )
+            : options.src === 'dir'
+              ? await sync.planDirSource(src, target, sourceOptions)
+              : await sync.planRegistrySource(src, target, sourceOptions, openers.openLister, signal);
+        trust = await trustSteps(items, options, destinationOptions);
+      } catch (err) {
+        await openers.close();
+        throw err;
+      }
+      const format = options.format === 'v2s2' ? ('docker' as const) : options.format;
       const outcomes = await sync
         .runSync(items, openers, {
-          destinationOptions: transportOptions(command, 'dest'),
+          destinationOptions,
           allPlatforms: options.all === true,
+          ...(format !== undefined ? { format } : {}),
+          // A signed sync writes (and signs) every image again, as skopeo does.
+          skipUnchanged: !trust.signs,
+          prepare: trust.prepare,
+          finish: trust.finish,
           dryRun: options.dryRun === true,
           keepGoing: options.keepGoing === true,
           ...(options.images !== undefined ? { images: options.images } : {}),
@@ -120,4 +164,113 @@ async function readYaml(file: string): Promise<string> {
   } catch (err) {
     throw new OciError(ErrorCode.INVALID_ARGUMENT, `cannot read ${file}: ${(err as Error).message}`);
   }
+}
+
+/** The trust flags of `sync`. */
+interface TrustFlags {
+  format?: 'oci' | 'v2s2';
+  preserveDigests?: boolean;
+  removeSignatures?: boolean;
+  signBy?: string;
+  signBySigstorePrivateKey?: string;
+  'registries.d'?: string;
+  policy?: string;
+  insecurePolicy?: boolean;
+  dryRun?: boolean;
+}
+
+/**
+ * The per-image steps around each copy, as `copy` takes them: the trust policy and
+ * `--preserve-digests` before anything is written; after it, the source's signatures carried
+ * (unless `--remove-signatures`) and the destination signed. Signing is checked once, before the
+ * first image (a key that cannot sign, or a destination that cannot hold the signature, fails the
+ * sync with nothing written).
+ */
+async function trustSteps(
+  items: readonly SyncItem[],
+  flags: TrustFlags,
+  destinationOptions: TransportOptions,
+): Promise<{
+  signs: boolean;
+  prepare: (item: SyncItem, source: ImageSource, top: Descriptor) => Promise<void>;
+  finish: (step: SyncFinish) => Promise<void>;
+}> {
+  const trust = await import('../trust-policy.ts');
+  const policy = { ...flags, registriesD: flags['registries.d'] };
+  const first = items[0];
+  if (flags.signBy !== undefined && first !== undefined && flags.dryRun !== true)
+    await trust.checkSigning(first.destination, flags.signBy);
+  let sigstore: SigstoreSigning | undefined;
+  if (flags.signBySigstorePrivateKey !== undefined && first !== undefined && flags.dryRun !== true)
+    sigstore = await sigstoreSigning(first.destination, flags.signBySigstorePrivateKey);
+  const format = flags.format === 'v2s2' ? ('docker' as const) : flags.format;
+  return {
+    signs: flags.signBy !== undefined || sigstore !== undefined,
+    async prepare(item, source, top) {
+      if (flags.preserveDigests === true) {
+        const { checkPreservedDigests } = await import('./copy-flags.ts');
+        await checkPreservedDigests(source, await source.manifest(top), item.destination, {
+          ...(format !== undefined ? { format } : {}),
+        });
+      }
+      await trust.enforceImagePolicy(item.source, top.digest, policy, item.sourceOptions);
+    },
+    async finish({ item, source, sink, sourceDigest, result, signal }) {
+      if (flags.removeSignatures !== true) {
+        const { carryDirSignatures } = await import('../../transports/dir/index.ts');
+        await carryDirSignatures(source, sink, sourceDigest, result.document);
+        await trust.carryAlong(item.source, item.destination, sourceDigest, result.digest, policy, {
+          source: item.sourceOptions,
+          destination: destinationOptions,
+          signal,
+        });
+      }
+      if (flags.signBy !== undefined)
+        await trust.signDestination(item.destination, result.digest, flags.signBy, policy);
+      await sigstore?.(item.destination, result.digest, { ...destinationOptions, signal });
+    },
+  };
+}
+
+/** Signs one written image with the cosign key opened once for the whole sync. */
+type SigstoreSigning = (
+  destination: string,
+  digest: string,
+  options: TransportOptions & { signal?: AbortSignal },
+) => Promise<void>;
+
+/**
+ * `--sign-by-sigstore-private-key`: the key opened once (its password from `COSIGN_PASSWORD`,
+ * else asked for), and a step signing each destination in cosign's tag scheme, claiming the
+ * destination name with its tag as skopeo does. UNSUPPORTED up front for `dir` destinations.
+ */
+async function sigstoreSigning(sample: string, keyPath: string): Promise<SigstoreSigning> {
+  const { readKeyFile } = await import('./sign.ts');
+  const { keyPassword } = await import('./key.ts');
+  const { keySigner, readPrivateKey, signImage } = await import('../../trust/index.ts');
+  const { transportOf } = await import('../../transports/index.ts');
+  const { parseRegistryReference } = await import('../../transports/registry/index.ts');
+  const { formatReference, withDefaultTag } = await import('../../reference/index.ts');
+  if (transportOf(sample).label === 'dir')
+    throw new OciError(
+      ErrorCode.UNSUPPORTED,
+      '--sign-by-sigstore-private-key signs registry and oci: images only, not dir: folders',
+    );
+  const signer = keySigner(
+    await readPrivateKey(await readKeyFile(keyPath), await keyPassword(false), keyPath),
+  );
+  return async (destination, digest, options) => {
+    const { label, reference } = transportOf(destination);
+    const registry = label === 'registry' || label === 'docker';
+    const identity = registry
+      ? formatReference(withDefaultTag(parseRegistryReference(reference)))
+      : undefined;
+    const pinnedName = await (await import('../../transports/index.ts')).pinned(destination, digest);
+    const result = await signImage(pinnedName, signer, {
+      ...options,
+      format: 'tag',
+      ...(identity !== undefined ? { identity } : {}),
+    });
+    log(`signed ${result.digest} with ${keyPath}: ${result.signatures} signature(s) in ${result.tag}`);
+  };
 }

@@ -5,8 +5,9 @@
  * (repository → a semver range the tags must satisfy), `credentials`, `tls-verify` and `cert-dir`.
  */
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ErrorCode, OciError } from '../../errors/index.ts';
+import { firstProblem } from '../../spec/validate.ts';
 import { tagsInRange, tagsMatching } from './select-tags.ts';
 
 /** What to read from one source registry. */
@@ -24,20 +25,19 @@ export interface RegistrySelection {
   certDir?: string;
 }
 
-const stringMap = <T extends z.ZodType>(value: T) => z.record(z.string().min(1), value).optional();
+const name = z.string().check(z.minLength(1));
+const stringMap = <T extends z.ZodMiniType>(value: T) => z.optional(z.record(name, value));
 
-const registryEntry = z
-  .object({
-    images: stringMap(z.array(z.string().min(1)).nullable()),
-    'images-by-tag-regex': stringMap(z.string()),
-    'images-by-semver': stringMap(z.string()),
-    credentials: z.object({ username: z.string(), password: z.string() }).optional(),
-    'tls-verify': z.boolean().optional(),
-    'cert-dir': z.string().optional(),
-  })
-  .strict();
+const registryEntry = z.strictObject({
+  images: stringMap(z.nullable(z.array(name))),
+  'images-by-tag-regex': stringMap(z.string()),
+  'images-by-semver': stringMap(z.string()),
+  credentials: z.optional(z.object({ username: z.string(), password: z.string() })),
+  'tls-verify': z.optional(z.boolean()),
+  'cert-dir': z.optional(z.string()),
+});
 
-const syncFile = z.record(z.string().min(1), registryEntry);
+const syncFile = z.record(name, registryEntry);
 
 /**
  * Parses the text of a sync YAML file. INVALID_ARGUMENT, naming the file and the faulty key, for
@@ -51,15 +51,15 @@ export function parseSyncYaml(text: string, file: string): RegistrySelection[] {
   } catch (err) {
     throw new OciError(ErrorCode.INVALID_ARGUMENT, `${file}: not YAML: ${(err as Error).message}`);
   }
-  const checked = syncFile.safeParse(raw ?? {});
-  if (!checked.success) {
-    const issue = checked.error.issues[0];
+  const value = raw ?? {};
+  const problem = firstProblem(syncFile, value);
+  if (problem !== undefined) {
     throw new OciError(
       ErrorCode.INVALID_ARGUMENT,
-      `${file}: ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`,
+      `${file}: ${problem.path.join('.') || '(top)'}: ${problem.message}`,
     );
   }
-  return Object.entries(checked.data).map(([registry, entry]) => {
+  return Object.entries(value as z.infer<typeof syncFile>).map(([registry, entry]) => {
     const images: Record<string, string[]> = {};
     for (const [repo, tags] of Object.entries(entry.images ?? {})) images[repo] = tags ?? [];
     const selection: RegistrySelection = {
@@ -73,7 +73,10 @@ export function parseSyncYaml(text: string, file: string): RegistrySelection[] {
       tagsMatching([], pattern, `${file}: ${registry}/${repo}`);
     for (const [repo, range] of Object.entries(selection.semver))
       tagsInRange([], range, `${file}: ${registry}/${repo}`);
-    if (entry.credentials) selection.credentials = entry.credentials;
+    if (entry.credentials) {
+      const { username, password } = entry.credentials;
+      selection.credentials = { username, password };
+    }
     if (entry['tls-verify'] !== undefined) selection.tlsVerify = entry['tls-verify'];
     if (entry['cert-dir'] !== undefined) selection.certDir = entry['cert-dir'];
     return selection;

@@ -1,7 +1,9 @@
-/** `sync`: many images from a repository, a registry or a YAML file to a registry or folders (skopeo sync). */
+/** `sync`: many images from a repository, a registry, a YAML file or a folder to a registry or folders (skopeo sync). */
 
 export { parseSyncYaml, type RegistrySelection } from './config.ts';
+export { MAX_DIR_DEPTH, MAX_DIR_IMAGES, planDirSource, splitPin } from './dir-source.ts';
 export {
+  destinationAt,
   destinationFor,
   type OpenLister,
   planRegistrySource,
@@ -11,6 +13,13 @@ export {
   type SyncItem,
   type SyncTarget,
 } from './plan.ts';
-export { DEFAULT_SYNC_IMAGES, runSync, type SyncOpeners, type SyncOptions, type SyncOutcome } from './run.ts';
+export {
+  DEFAULT_SYNC_IMAGES,
+  runSync,
+  type SyncFinish,
+  type SyncOpeners,
+  type SyncOptions,
+  type SyncOutcome,
+} from './run.ts';
 export { tagsInRange, tagsMatching } from './select-tags.ts';
 export { type SharedOpeners, sharedOpeners } from './shared-clients.ts';

@@ -6,9 +6,13 @@
  * `DST/repo`, its tags the layout's ref names.
  */
 import { ErrorCode, OciError } from '../../errors/index.ts';
+import { limiter } from '../../image/limit.ts';
 import type { TransportOptions } from '../../transports/index.ts';
 import type { RegistrySelection } from './config.ts';
 import { tagsInRange, tagsMatching } from './select-tags.ts';
+
+/** Tag listings in flight at once while planning a YAML source. */
+const LISTINGS_AT_ONCE = 8;
 
 /** The kinds of destination a sync writes to (skopeo's `--dest`, plus `oci` layouts). */
 export type SyncDestinationKind = 'docker' | 'dir' | 'oci';
@@ -50,15 +54,25 @@ export function destinationFor(
   pin: string,
 ): string {
   const path = target.scoped ? `${registry}/${repository}` : (repository.split('/').pop() as string);
+  return destinationAt(target, path, pin);
+}
+
+/**
+ * The destination name of the image at `path` below the destination (a repository name, or with
+ * `scoped` a longer path) with `pin` (`:tag`, `@sha256:…`, or empty: `latest` where one is needed).
+ */
+export function destinationAt(target: SyncTarget, path: string, pin: string): string {
   const base = target.destination.replace(/^docker:\/\//, '').replace(/\/+$/, '');
   switch (target.kind) {
     case 'docker':
       return `${base}/${path}${pin}`;
     case 'dir':
       return `dir:${base}/${path}${pin}`;
-    case 'oci':
+    case 'oci': {
       // One layout per repository; a digest-pinned image is stored under its digest's hex as ref name.
-      return `oci:${base}/${path}:${pin.startsWith('@') ? pin.slice(pin.indexOf(':') + 1) : pin.slice(1)}`;
+      const ref = pin.startsWith('@') ? pin.slice(pin.indexOf(':') + 1) : pin.slice(1);
+      return `oci:${base}/${path}:${ref === '' ? 'latest' : ref}`;
+    }
   }
 }
 
@@ -132,11 +146,26 @@ export async function planYamlSource(
     if (selection.tlsVerify !== undefined) own.tlsVerify = selection.tlsVerify;
     if (selection.certDir !== undefined) own.certDir = selection.certDir;
     const registry = selection.registry;
-    let lister: RegistryLister | undefined;
-    const tagsOf = async (repository: string): Promise<string[]> => {
-      lister ??= await open(registry, own);
-      return lister.listTags(repository, { signal });
+    let lister: Promise<RegistryLister> | undefined;
+    const listed = new Map<string, Promise<string[]>>();
+    const limited = limiter(LISTINGS_AT_ONCE);
+    const tagsOf = (repository: string): Promise<string[]> => {
+      let tags = listed.get(repository);
+      if (tags === undefined) {
+        lister ??= open(registry, own);
+        const from = lister;
+        tags = limited(async () => (await from).listTags(repository, { signal }));
+        // Awaited in plan order below; a failure is reported there, not as an unhandled rejection.
+        tags.catch(() => {});
+        listed.set(repository, tags);
+      }
+      return tags;
     };
+    // Every listing the selection needs is started at once (a few in flight), then read in order.
+    for (const [repository, pins] of Object.entries(selection.images))
+      if (pins.length === 0) tagsOf(repository);
+    for (const repository of [...Object.keys(selection.tagRegex), ...Object.keys(selection.semver)])
+      tagsOf(repository);
     try {
       for (const [repository, pins] of Object.entries(selection.images)) {
         const chosen = pins.length > 0 ? pins : await tagsOf(repository);
@@ -153,7 +182,8 @@ export async function planYamlSource(
           items.push(item(target, registry, repository, `:${tag}`, own));
       }
     } finally {
-      await (lister as RegistryLister | undefined)?.close();
+      await Promise.allSettled(listed.values());
+      await (await (lister as Promise<RegistryLister> | undefined)?.catch(() => undefined))?.close();
     }
   }
   // The same image selected twice (a tag listed and matched) is copied once.

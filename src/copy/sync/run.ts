@@ -7,8 +7,10 @@
 import { ErrorCode, isOciError, OciError } from '../../errors/index.ts';
 import { limiter } from '../../image/limit.ts';
 import type { ImageSink, ImageSource } from '../../image/types.ts';
+import type { Descriptor } from '../../spec/types.ts';
 import type { TransportOptions } from '../../transports/index.ts';
-import { copyImage, DEFAULT_COPY_JOBS } from '../copy.ts';
+import type { ImageFormat } from '../convert.ts';
+import { type CopyResult, copyImage, DEFAULT_COPY_JOBS } from '../copy.ts';
 import type { SyncItem } from './plan.ts';
 import { type BlobLedger, sharingBlobs } from './shared-blobs.ts';
 
@@ -28,6 +30,20 @@ export interface SyncOptions {
   destinationOptions: TransportOptions;
   /** Copy every platform of an index (skopeo's `--all`); else the host's platform. */
   allPlatforms?: boolean;
+  /** Convert manifests to this format (skopeo's `--format`); default: the source's. */
+  format?: ImageFormat;
+  /**
+   * Skip an image whose destination already holds the source's digest (default true). Off when
+   * every image must be written again, e.g. to sign it.
+   */
+  skipUnchanged?: boolean;
+  /** Called for each image to be copied, before anything is written; a throw fails that image. */
+  prepare?: (item: SyncItem, source: ImageSource, top: Descriptor) => Promise<void>;
+  /**
+   * Called after an image is written, its source and sink still open (carrying signatures,
+   * signing); a throw fails that image.
+   */
+  finish?: (step: SyncFinish) => Promise<void>;
   /** List what would be copied, write nothing. */
   dryRun?: boolean;
   /** Copy the other images when one fails; the failures are reported at the end. */
@@ -39,6 +55,17 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Called once per image as it settles. */
   onOutcome?: (outcome: SyncOutcome) => void;
+}
+
+/** What {@link SyncOptions.finish} is given. */
+export interface SyncFinish {
+  item: SyncItem;
+  source: ImageSource;
+  sink: ImageSink;
+  /** The digest the source resolved to. */
+  sourceDigest: string;
+  result: CopyResult;
+  signal: AbortSignal;
 }
 
 /** Opens sources and sinks by name (the transport table's functions). */
@@ -96,6 +123,11 @@ export async function runSync(
   // Writes to one layout commit one after another: its index.json is read, changed and replaced.
   const commits = new Map<string, Promise<unknown>>();
   const limited = limiter(options.images ?? DEFAULT_SYNC_IMAGES);
+  // What the destination holds is read where it is written: never through a pull mirror.
+  const destinationReads: TransportOptions & { pullFromMirrors?: boolean } = {
+    ...options.destinationOptions,
+    pullFromMirrors: false,
+  };
   let firstFailure: unknown;
 
   const syncOne = async (item: SyncItem): Promise<SyncOutcome> => {
@@ -103,8 +135,11 @@ export async function runSync(
     const source = await open.openSource(item.source, item.sourceOptions);
     try {
       const top = await source.resolve({ signal });
-      const present = await existingDigest(item.destination, open, options.destinationOptions, signal);
-      if (present === top.digest) return { item, state: 'skipped', digest: top.digest };
+      if (options.skipUnchanged !== false) {
+        const present = await existingDigest(item.destination, open, destinationReads, signal);
+        if (present === top.digest) return { item, state: 'skipped', digest: top.digest };
+      }
+      await options.prepare?.(item, source, top);
       const scope = scopeOf(item.destination);
       const sink = serialCommits(
         sharingBlobs(await open.openSink(item.destination, options.destinationOptions), ledger, scope),
@@ -114,9 +149,11 @@ export async function runSync(
       try {
         const result = await copyImage(source, sink, {
           allPlatforms: options.allPlatforms === true,
+          ...(options.format !== undefined ? { format: options.format } : {}),
           jobs: options.jobs ?? DEFAULT_COPY_JOBS,
           signal,
         });
+        await options.finish?.({ item, source, sink, sourceDigest: top.digest, result, signal });
         return { item, state: 'copied', digest: result.digest };
       } finally {
         await sink.close();

@@ -1,61 +1,39 @@
 // The explorer's pages: hash routes over the JSON API (relative URLs, so any mount prefix works).
 // Every value from the API is set as text, never parsed as HTML.
 
-const main = document.getElementById('main');
+import { api, bytes, enc, getJson, h, short, show } from './dom.js';
+import { createTree } from './tree.js';
+import { trust } from './trust.js';
 
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'onclick') el.addEventListener('click', v);
-    // Styles through the CSSOM: the page's policy forbids inline style attributes.
-    else if (k === 'style') Object.assign(el.style, v);
-    else if (v !== undefined && v !== null) el.setAttribute(k, String(v));
-  }
-  for (const c of children.flat())
-    if (c !== undefined && c !== null) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
+let info = { mode: 'images', keys: [], policy: null };
 
-async function api(path) {
-  const res = await fetch(`api/${path}`);
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({}));
-    throw new Error(body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${res.status}`);
-  }
-  return res;
-}
-const getJson = async (path) => (await api(path)).json();
-const enc = encodeURIComponent;
-const short = (d) => `${d.slice(0, 19)}…`;
-
-function bytes(n) {
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
-}
-
-function show(...children) {
-  main.replaceChildren(...children);
-  main.focus();
-}
-
-// The image list.
+// The image list, or in repository mode (`ocikit serve`) the repository list.
 async function home() {
+  if (info.mode === 'repositories') {
+    const repos = await getJson('repositories');
+    show(
+      h('h1', {}, 'Repositories'),
+      repos.length === 0
+        ? h('p', { class: 'muted' }, 'no repositories yet')
+        : h(
+            'ul',
+            { id: 'repositories', class: 'list' },
+            repos.map((r) => h('li', {}, h('a', { href: `#/repo/${enc(r.name)}` }, r.name))),
+          ),
+    );
+    return;
+  }
   const images = await getJson('images');
   show(
     h('h1', {}, 'Images'),
     h(
       'ul',
-      {},
+      { class: 'list' },
       images.map((im) =>
         h(
           'li',
           {},
-          h('a', { href: `#/image/${im.id}` }, im.name),
+          h('a', { href: `#/image/${enc(im.id)}` }, im.name),
           ' ',
           h('span', { class: 'digest muted' }, im.digest),
         ),
@@ -64,14 +42,43 @@ async function home() {
   );
 }
 
+async function repository(name) {
+  const tags = await getJson(`repositories/${enc(name)}/tags`);
+  show(
+    h('h1', {}, name),
+    h('p', {}, h('a', { href: '#/' }, '← Repositories')),
+    tags.length === 0
+      ? h('p', { class: 'muted' }, 'no tags')
+      : h(
+          'table',
+          { id: 'tags' },
+          h(
+            'tr',
+            {},
+            ['tag', 'digest', 'media type'].map((t) => h('th', {}, t)),
+          ),
+          tags.map((t) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, h('a', { href: `#/image/${enc(t.id)}` }, t.tag)),
+              h('td', { class: 'digest' }, short(t.digest)),
+              h('td', { class: 'muted' }, t.mediaType),
+            ),
+          ),
+        ),
+  );
+}
+
 function nodeItem(id, node) {
-  const label = h('a', { href: `#/doc/${id}/${enc(node.digest)}`, class: 'digest' }, short(node.digest));
+  const eid = enc(id);
+  const label = h('a', { href: `#/doc/${eid}/${enc(node.digest)}`, class: 'digest' }, short(node.digest));
   const extra = [];
   if (node.kind === 'manifest') {
-    extra.push(' ', h('a', { href: `#/layers/${id}/${enc(node.digest)}` }, 'layers'));
-    extra.push(' ', h('a', { href: `#/files/${id}/${enc(node.digest)}` }, 'files'));
+    extra.push(' ', h('a', { href: `#/layers/${eid}/${enc(node.digest)}` }, 'layers'));
+    extra.push(' ', h('a', { href: `#/files/${eid}/${enc(node.digest)}` }, 'files'));
   }
-  if (node.kind === 'layer') label.setAttribute('href', `#/layers/${id}/${enc(node.parent)}`);
+  if (node.kind === 'layer') label.setAttribute('href', `#/layers/${eid}/${enc(node.parent)}`);
   const kids = node.children.map((c) => ({ ...c, parent: node.digest }));
   return h(
     'li',
@@ -96,7 +103,7 @@ function referrerItem(id, r) {
     'li',
     { 'data-kind': 'referrer' },
     h('span', { class: 'kind' }, 'referrer'),
-    h('a', { href: `#/doc/${id}/${enc(r.digest)}`, class: 'digest' }, short(r.digest)),
+    h('a', { href: `#/doc/${enc(id)}/${enc(r.digest)}`, class: 'digest' }, short(r.digest)),
     h('span', { class: 'muted' }, ` ${r.artifactType ?? r.mediaType}`),
     r.manifests.length
       ? h(
@@ -109,9 +116,14 @@ function referrerItem(id, r) {
 }
 
 async function image(id) {
-  const data = await getJson(`images/${id}`);
+  const data = await getJson(`images/${enc(id)}`);
   show(
     h('h1', {}, data.name),
+    h(
+      'p',
+      {},
+      h('a', { href: `#/trust/${enc(id)}`, id: 'trust-link' }, 'Trust: signatures and attestations'),
+    ),
     h('h2', {}, 'DAG'),
     h('ul', { class: 'tree', id: 'dag' }, nodeItem(id, data.dag)),
     h('h2', {}, 'Referrers'),
@@ -151,7 +163,7 @@ function jsonView(id, value, indent = '') {
     out.push(indent, '}');
   } else if (typeof value === 'string') {
     if (/^sha(256:[0-9a-f]{64}|512:[0-9a-f]{128})$/.test(value)) {
-      out.push('"', h('a', { href: `#/doc/${id}/${enc(value)}`, class: 'j-str' }, value), '"');
+      out.push('"', h('a', { href: `#/doc/${enc(id)}/${enc(value)}`, class: 'j-str' }, value), '"');
     } else out.push(h('span', { class: 'j-str' }, JSON.stringify(value)));
   } else if (typeof value === 'number') out.push(h('span', { class: 'j-num' }, String(value)));
   else out.push(h('span', { class: 'j-lit' }, String(value)));
@@ -159,7 +171,7 @@ function jsonView(id, value, indent = '') {
 }
 
 async function doc(id, digest) {
-  const res = await api(`images/${id}/documents/${enc(digest)}`);
+  const res = await api(`images/${enc(id)}/documents/${enc(digest)}`);
   const text = await res.text();
   show(
     h('h1', {}, 'Document'),
@@ -170,16 +182,16 @@ async function doc(id, digest) {
       ' ',
       h('span', { class: 'muted' }, res.headers.get('x-media-type') ?? ''),
     ),
-    h('p', {}, h('a', { href: `#/image/${id}` }, '← DAG')),
+    h('p', {}, h('a', { href: `#/image/${enc(id)}` }, '← DAG')),
     h('pre', { id: 'raw' }, jsonView(id, JSON.parse(text))),
   );
 }
 
+const MARK_SIGN = { added: '+', modified: '~', deleted: '−', opaque: '∅' };
+
 async function layers(id, manifest) {
-  const [summaries, eff] = await Promise.all([
-    getJson(`images/${id}/manifests/${enc(manifest)}/layers`),
-    getJson(`images/${id}/manifests/${enc(manifest)}/efficiency`),
-  ]);
+  const base = `images/${enc(id)}/manifests/${enc(manifest)}`;
+  const [summaries, eff] = await Promise.all([getJson(`${base}/layers`), getJson(`${base}/efficiency`)]);
   const max = Math.max(1, ...summaries.map((l) => l.uncompressedSize));
   const files = h('section', { id: 'files' });
   const rows = summaries.map((l) => {
@@ -192,15 +204,15 @@ async function layers(id, manifest) {
       h('td', { class: 'num uncompressed' }, bytes(l.uncompressedSize)),
       h(
         'td',
-        { style: { width: '20%' } },
+        { class: 'bars' },
         h('span', { class: 'bar', style: { width: `${(100 * l.compressedSize) / max}%` } }),
         h('span', { class: 'bar u', style: { width: `${(100 * l.uncompressedSize) / max}%` } }),
       ),
-      h('td', {}, h('code', {}, l.history?.created_by ?? '')),
+      h('td', {}, h('code', { class: 'created-by' }, l.history?.created_by ?? '')),
     );
     const open = () => {
       for (const r of rows) r.classList.toggle('selected', r === row);
-      layerFiles(id, manifest, l.index, 0, files);
+      layerTree(base, l.index, files);
     };
     row.addEventListener('click', open);
     row.addEventListener('keydown', (e) => {
@@ -213,9 +225,9 @@ async function layers(id, manifest) {
     h(
       'p',
       {},
-      h('a', { href: `#/image/${id}` }, '← DAG'),
+      h('a', { href: `#/image/${enc(id)}` }, '← DAG'),
       ' ',
-      h('a', { href: `#/files/${id}/${enc(manifest)}` }, 'files'),
+      h('a', { href: `#/files/${enc(id)}/${enc(manifest)}` }, 'files'),
     ),
     h(
       'table',
@@ -231,59 +243,51 @@ async function layers(id, manifest) {
       'p',
       { id: 'efficiency' },
       `Efficiency ${(eff.score * 100).toFixed(1)} % · wasted ${bytes(eff.wastedBytes)}`,
+      h(
+        'span',
+        { class: 'legend' },
+        ' · ',
+        h('span', { class: 'bar-key' }),
+        ' compressed ',
+        h('span', { class: 'bar-key u' }),
+        ' uncompressed',
+      ),
     ),
     files,
   );
 }
 
-async function layerFiles(id, manifest, layer, offset, target) {
-  const page = await getJson(
-    `images/${id}/manifests/${enc(manifest)}/layers/${layer}/files?offset=${offset}&limit=200`,
-  );
-  const list = h(
-    'ul',
-    { class: 'tree', id: 'file-list' },
-    page.entries.map((e) =>
-      h(
-        'li',
-        // Indented by depth: the page reads as the layer's tree.
-        {
-          class: `mark-${e.mark}`,
-          'data-mark': e.mark,
-          'data-path': e.path,
-          tabindex: 0,
-          style: { paddingLeft: `${e.path.split('/').length - 1}em` },
-        },
-        `${e.mark === 'added' ? '+' : e.mark === 'modified' ? '~' : '-'} /${e.path}`,
-        e.type === 'directory' ? '/' : '',
-        e.linkname ? ` → ${e.linkname}` : '',
-      ),
-    ),
-  );
-  const nav = h('p', {});
-  if (offset > 0)
-    nav.append(
-      h(
-        'button',
-        { onclick: () => layerFiles(id, manifest, layer, Math.max(0, offset - page.limit), target) },
-        'previous',
-      ),
+function layerTree(base, layer, target) {
+  const tree = createTree({
+    id: 'file-list',
+    label: `files of layer ${layer}`,
+    load: (dir, offset, limit) =>
+      getJson(`${base}/layers/${layer}/tree?dir=${enc(dir)}&offset=${offset}&limit=${limit}`),
+    attrs: (e) => ({ class: `mark-${e.mark}`, 'data-mark': e.mark }),
+    render: (e) => [
+      h('span', { class: 'mark', title: e.mark }, MARK_SIGN[e.mark] ?? ''),
       ' ',
-    );
-  if (page.next !== null)
-    nav.append(h('button', { onclick: () => layerFiles(id, manifest, layer, page.next, target) }, 'next'));
+      h('span', { class: 'name' }, e.name + (e.type === 'directory' ? '/' : '')),
+      e.linkname ? h('span', { class: 'muted' }, ` → ${e.linkname}`) : null,
+      e.type === 'file' && e.mark !== 'deleted'
+        ? h('span', { class: 'muted size' }, ` ${bytes(e.size)}`)
+        : null,
+    ],
+  });
   target.replaceChildren(
-    h('h2', {}, `Layer ${layer}: files ${offset + 1}–${offset + page.entries.length}`),
-    list,
-    nav,
+    h('h2', {}, `Layer ${layer}`),
+    h('p', { class: 'muted legend' }, '+ added · ~ modified · − deleted · ∅ opaque (hides the layers below)'),
+    tree,
   );
+  return tree;
 }
 
 const TEXT_LIMIT = 1 << 20;
 
 async function files(id, manifest, path) {
-  const base = `images/${id}/manifests/${enc(manifest)}`;
-  const data = await getJson(`${base}/fs?path=${enc(path)}`);
+  const base = `images/${enc(id)}/manifests/${enc(manifest)}`;
+  const filesHash = (p) => `#/files/${enc(id)}/${enc(manifest)}${p ? `/${enc(p)}` : ''}`;
+  const data = await getJson(`${base}/fs?path=${enc(path)}&limit=1`);
   const search = h('input', {
     type: 'search',
     id: 'search',
@@ -297,53 +301,48 @@ async function files(id, manifest, path) {
     results.replaceChildren(
       h(
         'ul',
-        {},
+        { class: 'list' },
         found.hits.map((hit) =>
           h(
             'li',
             { class: hit.deleted ? 'mark-deleted' : '' },
-            h('a', { href: `#/files/${id}/${enc(manifest)}/${enc(hit.path)}` }, `/${hit.path}`),
-            h('span', { class: 'muted' }, ` layer ${hit.layer}`),
+            h('a', { href: filesHash(hit.path) }, `/${hit.path}`),
+            h('span', { class: 'muted' }, ` layer ${hit.layer}${hit.deleted ? ' (deleted)' : ''}`),
           ),
         ),
       ),
+      found.hits.length === 0 ? h('p', { class: 'muted' }, 'no matches') : null,
       found.truncated ? h('p', { class: 'muted' }, 'more hits not shown') : null,
     );
   });
-  const crumbs = [h('a', { href: `#/files/${id}/${enc(manifest)}` }, '/')];
+  const crumbs = [h('a', { href: filesHash('') }, '/')];
   const parts = path.split('/').filter(Boolean);
   for (const [i, p] of parts.entries()) {
-    crumbs.push(
-      h('a', { href: `#/files/${id}/${enc(manifest)}/${enc(parts.slice(0, i + 1).join('/'))}` }, p),
-      '/',
-    );
+    crumbs.push(h('a', { href: filesHash(parts.slice(0, i + 1).join('/')) }, p));
+    if (i < parts.length - 1 || data.children) crumbs.push('/');
   }
   const body = [];
   if (data.children) {
     body.push(
-      h(
-        'table',
-        { id: 'dir' },
-        data.children.map((c) =>
-          h(
-            'tr',
-            {},
-            h(
-              'td',
-              {},
-              h(
-                'a',
-                { href: `#/files/${id}/${enc(manifest)}/${enc(c.path)}` },
-                c.name + (c.type === 'directory' ? '/' : ''),
-              ),
-            ),
-            h('td', { class: 'muted' }, c.type),
-            h('td', { class: 'num' }, c.type === 'file' ? bytes(c.size) : ''),
-            h('td', { class: 'muted' }, c.linkname ? `→ ${c.linkname}` : ''),
-            h('td', { class: 'muted' }, `layer ${c.layer}`),
-          ),
-        ),
-      ),
+      createTree({
+        id: 'fs-tree',
+        label: `files under /${path}`,
+        root: path,
+        load: (dir, offset, limit) =>
+          getJson(`${base}/fs?path=${enc(dir)}&offset=${offset}&limit=${limit}`).then((d) => ({
+            entries: d.children,
+            next: d.next,
+          })),
+        render: (c) => [
+          h('span', { class: 'name' }, c.name + (c.type === 'directory' ? '/' : '')),
+          c.linkname ? h('span', { class: 'muted' }, ` → ${c.linkname}`) : null,
+          c.type === 'file' ? h('span', { class: 'muted size' }, ` ${bytes(c.size)}`) : null,
+          h('span', { class: 'muted layer' }, ` layer ${c.layer}`),
+        ],
+        activate: (c) => {
+          location.hash = filesHash(c.path);
+        },
+      }),
     );
   } else {
     const e = data.entry;
@@ -351,7 +350,7 @@ async function files(id, manifest, path) {
     body.push(
       h(
         'p',
-        {},
+        { id: 'file-info' },
         `${e.type} · ${bytes(e.size)} · mode ${e.mode.toString(8)} · ${e.uid}:${e.gid} · layer ${e.layer}`,
         e.linkname ? ` · → ${e.linkname}` : '',
       ),
@@ -369,7 +368,7 @@ async function files(id, manifest, path) {
   }
   show(
     h('h1', {}, 'Files'),
-    h('p', {}, h('a', { href: `#/image/${id}` }, '← DAG'), ' ', search),
+    h('p', {}, h('a', { href: `#/image/${enc(id)}` }, '← DAG'), ' ', search),
     results,
     h('p', { id: 'crumbs' }, crumbs),
     ...body,
@@ -379,8 +378,8 @@ async function files(id, manifest, path) {
 async function compare() {
   const images = await getJson('images');
   const options = [];
-  for (const im of images) {
-    const dag = (await getJson(`images/${im.id}`)).dag;
+  for (const im of images.slice(0, 50)) {
+    const dag = (await getJson(`images/${enc(im.id)}`)).dag;
     const walk = (n) => {
       if (n.kind === 'manifest')
         options.push({
@@ -432,7 +431,9 @@ async function compare() {
 async function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   try {
-    if (parts[0] === 'image') await image(parts[1]);
+    if (parts[0] === 'repo') await repository(parts.slice(1).join('/'));
+    else if (parts[0] === 'image') await image(parts[1]);
+    else if (parts[0] === 'trust') await trust(parts[1]);
     else if (parts[0] === 'doc') await doc(parts[1], parts[2]);
     else if (parts[0] === 'layers') await layers(parts[1], parts[2]);
     else if (parts[0] === 'files') await files(parts[1], parts[2], parts.slice(3).join('/'));
@@ -444,4 +445,10 @@ async function route() {
 }
 
 window.addEventListener('hashchange', route);
-route();
+getJson('info')
+  .then((i) => {
+    info = i;
+    if (i.mode === 'repositories') document.getElementById('nav-home').textContent = 'Repositories';
+  })
+  .catch(() => {})
+  .finally(route);

@@ -17,6 +17,7 @@ import { MANIFEST_ACCEPT } from '../../spec/media-types.ts';
 import type { Descriptor } from '../../spec/types.ts';
 import { markVerified } from '../../store/verified-stream.ts';
 import { type AuthScope, repositoryScope } from './auth-contract.ts';
+import { BlobHomes } from './blob-homes.ts';
 import { discard, type HttpOptions, type HttpResponse, header, RegistryHttp } from './http.ts';
 import { ListingBudget } from './listing-budget.ts';
 import { MAX_MANIFEST_BYTES, readLimited } from './manifest-limits.ts';
@@ -116,12 +117,18 @@ function verifiedDigest(
 /** TLS settings with no files: what `tlsVerify: false` alone amounts to. */
 const NO_TLS_FILES = { ca: [], clientCertificates: [], certDir: undefined, searched: [], explicit: false };
 
-/** A distribution API client for one registry. */
+/**
+ * A distribution API client for one registry. Use separate clients for the source and the
+ * destination of one copy, even on one registry: a download waits for its upload, and both
+ * waiting on one client's connections can deadlock once paused downloads hold them all.
+ */
 export class RegistryClient {
   /** The registry's name as references spell it (e.g. `127.0.0.1:5000`). */
   readonly registry: string;
   /** The HTTP core, shared by the upload and referrers helpers. */
   readonly http: RegistryHttp;
+  /** The repositories this client saw holding each blob (for cross-repository mounts). */
+  readonly blobHomes = new BlobHomes();
 
   constructor(registry: string, options: RegistryClientOptions = {}) {
     this.registry = registry;
@@ -290,12 +297,14 @@ export class RegistryClient {
     options: CallOptions = {},
   ): Promise<HeadResult | undefined> {
     parseSupportedDigest(digest);
-    return this.head(
+    const head = await this.head(
       this.url(`${checkRepository(repository)}/blobs/${digest}`),
       [repositoryScope(repository)],
       {},
       options,
     );
+    if (head !== undefined) this.blobHomes.record(digest, repository);
+    return head;
   }
 
   /**
@@ -349,6 +358,7 @@ export class RegistryClient {
       return Readable.from(skipBytes(res.body, offset), { objectMode: false });
     };
     const first = await open(0, options.signal);
+    this.blobHomes.record(digest, repository);
     const stream = new ResumingBlobStream(first, open, expected, {
       policy: this.http.retryPolicy,
       label: digest,
@@ -396,7 +406,11 @@ export class RegistryClient {
     content: Uint8Array | (() => Readable) | Readable,
     options: PushBlobOptions = {},
   ): Promise<PushBlobResult> {
-    return pushBlob(this, checkRepository(repository), descriptor, content, options);
+    const pushed = pushBlob(this, checkRepository(repository), descriptor, content, options);
+    return pushed.then((result) => {
+      this.blobHomes.record(descriptor.digest, repository);
+      return result;
+    });
   }
 
   /**
@@ -416,7 +430,10 @@ export class RegistryClient {
       checkRepository(from),
       options,
     );
-    if (outcome.mounted) return true;
+    if (outcome.mounted) {
+      this.blobHomes.record(digest, repository);
+      return true;
+    }
     await cancelUpload(this, repository, outcome.location);
     return false;
   }

@@ -10,12 +10,14 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { type Authenticator, type AuthScope, anonymousAuthenticator } from './auth-contract.ts';
+import { type DispatcherLease, leaseDispatcher } from './dispatchers.ts';
 import { isNetworkFailure, networkError, registryError } from './errors.ts';
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy, waitOrAbort } from './retry.ts';
-import { type RecordingConnector, recordingConnector, tlsConnectOptions } from './tls/connector.ts';
-import { httpsOnlyFailure, isHttpsOnlyAnswer, tlsFailure } from './tls/failures.ts';
+import type { RecordingConnector } from './tls/connector.ts';
+import { httpsOnlyFailure, isHttpsOnlyAnswer, isTlsHandshakeFailure, tlsFailure } from './tls/failures.ts';
 import type { RegistryTls } from './tls/settings.ts';
-import { Agent, envHttpProxyAgent, request } from './undici-core.ts';
+import { request } from './undici-core.ts';
+import { untilAborted } from './until-aborted.ts';
 import { resolveLocation, sameOrigin } from './url.ts';
 
 /** HTTP methods the distribution API uses. */
@@ -53,7 +55,12 @@ export interface HttpResponse {
 /** Options of the HTTP core. */
 export interface HttpOptions {
   authenticator?: Authenticator;
-  /** An undici dispatcher to use instead of the client's own Agent (not closed by the client). */
+  /**
+   * An undici dispatcher to use instead of the client's own Agent (not closed by the client).
+   * Without one, the client borrows an Agent for its connection settings that no other client
+   * holds meanwhile: one a closed client gave back (its kept-alive connections warm), or a new
+   * one (./dispatchers.ts).
+   */
   dispatcher?: Dispatcher;
   retry?: Partial<RetryPolicy>;
   /** Time allowed for response headers (default 60 s) and between body bytes (default 120 s). */
@@ -117,7 +124,8 @@ export class RegistryHttp {
   private readonly tls: RegistryTls | undefined;
   private readonly connector: RecordingConnector | undefined;
   private readonly authenticator: Authenticator;
-  private readonly ownsDispatcher: boolean;
+  /** The borrowed Agent, when no dispatcher was passed in. */
+  private readonly lease: DispatcherLease | undefined;
   private closed = false;
   private readonly policy: RetryPolicy;
   private readonly maxRedirects: number;
@@ -129,13 +137,16 @@ export class RegistryHttp {
     this.tls = options.tls;
     this.httpsOrigin = options.httpFallback === true && base.protocol === 'https:' ? base.origin : undefined;
     this.authenticator = options.authenticator ?? anonymousAuthenticator;
-    this.ownsDispatcher = options.dispatcher === undefined;
     if (options.dispatcher !== undefined) {
       this.dispatcher = options.dispatcher;
     } else {
-      const own = ownDispatcher(options);
-      this.dispatcher = own.dispatcher;
-      this.connector = own.connector;
+      this.lease = leaseDispatcher({
+        tls: options.tls,
+        headersTimeoutMs: options.headersTimeoutMs ?? 60_000,
+        bodyTimeoutMs: options.bodyTimeoutMs ?? 120_000,
+      });
+      this.dispatcher = this.lease.dispatcher;
+      this.connector = this.lease.connector;
     }
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
     this.maxRedirects = options.maxRedirects ?? 5;
@@ -154,7 +165,13 @@ export class RegistryHttp {
 
   /** Sends `req`, retrying what may be retried; resolves with a response whose status is in `expect`. */
   async send(request: HttpRequest): Promise<HttpResponse> {
-    if (this.httpsOrigin !== undefined) await this.checkScheme();
+    if (this.httpsOrigin !== undefined) {
+      try {
+        await this.checkScheme(request.signal);
+      } catch (err) {
+        throw networkError(err, request.method, request.url, request.signal);
+      }
+    }
     const req = { ...request, url: this.rebase(request.url) };
     const replayable = !(
       req.body !== undefined &&
@@ -236,6 +253,10 @@ export class RegistryHttp {
         body,
         dispatcher: this.dispatcher,
         signal: req.signal,
+        // undici closes the connection after every HEAD by default (against servers that send a
+        // body anyway); registries answer HEAD correctly (RFC 9110 §9.3.2), and a copy sends one
+        // per blob, so each would cost a new connection (and a TLS handshake). Keep it alive.
+        ...(method === 'HEAD' ? { reset: false } : {}),
       });
       const location = res.headers.location;
       const follow = (method === 'GET' || method === 'HEAD') && REDIRECTS.has(res.statusCode);
@@ -262,25 +283,52 @@ export class RegistryHttp {
 
   /**
    * With plain HTTP as the fallback: `GET /v2/` over HTTPS once, and plain HTTP from then on when
-   * it fails in any way (containers/image's ping with verification off). Concurrent requests
-   * share the one ping; it is bounded by the Agent's connect and header timeouts.
+   * it fails (containers/image's ping with verification off). Concurrent requests share the one
+   * ping, each waiting only as long as its own signal allows; a definite answer (HTTPS works, or
+   * the TLS handshake fails) is shared with later clients of the same settings, while a failure
+   * that says nothing about the scheme (a timeout, a reset) sends this client alone to plain HTTP.
+   * The ping is bounded by the Agent's connect and header timeouts.
    */
-  private checkScheme(): Promise<void> {
+  private checkScheme(signal: AbortSignal | undefined): Promise<void> {
     this.schemeCheck ??= (async () => {
-      try {
-        const res = await request(new URL('/v2/', this.current), {
-          method: 'GET',
-          headers: { 'user-agent': this.userAgent },
-          dispatcher: this.dispatcher,
+      const origin = this.current.origin;
+      const known = this.lease?.schemes.get(origin);
+      // Another client's ping under way may end without a definite answer: then ping here too.
+      let scheme = await known?.catch(() => undefined);
+      if (scheme === undefined) {
+        const pinged = this.ping();
+        const definite = pinged.then((p) => {
+          if (p.definite) return p.scheme;
+          throw new Error('no definite answer');
         });
-        await discard(res.body);
-      } catch {
+        definite.catch(() => {
+          if (this.lease?.schemes.get(origin) === definite) this.lease.schemes.delete(origin);
+        });
+        this.lease?.schemes.set(origin, definite);
+        scheme = (await pinged).scheme;
+      }
+      if (scheme === 'http:') {
         const plain = new URL(this.current);
         plain.protocol = 'http:';
         this.current = plain;
       }
     })();
-    return this.schemeCheck;
+    return untilAborted(this.schemeCheck, signal);
+  }
+
+  /** `GET /v2/` over HTTPS: which scheme to use, and whether the answer is definite. */
+  private async ping(): Promise<{ scheme: 'https:' | 'http:'; definite: boolean }> {
+    try {
+      const res = await request(new URL('/v2/', this.current), {
+        method: 'GET',
+        headers: { 'user-agent': this.userAgent },
+        dispatcher: this.dispatcher,
+      });
+      await discard(res.body);
+      return { scheme: 'https:', definite: true };
+    } catch (err) {
+      return { scheme: 'http:', definite: isTlsHandshakeFailure(err) };
+    }
   }
 
   /** `url` on the base actually in use: an HTTPS URL of the registry becomes plain HTTP after a fallback. */
@@ -315,37 +363,16 @@ export class RegistryHttp {
     }
   }
 
-  /** Closes the client's own connections (a dispatcher passed in is left open). Idempotent. */
+  /**
+   * Gives the borrowed Agent back for the next client; its connections close once it has been
+   * idle a few seconds (idle, they never keep the process alive). A dispatcher passed in is left open.
+   * Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    await this.lease?.release();
   }
-}
-
-/** True when the environment names an HTTP(S) proxy (`HTTP_PROXY`, `HTTPS_PROXY`, either case). */
-function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
-  return ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((name) => (env[name] ?? '') !== '');
-}
-
-/**
- * A keep-alive Agent with the registry's TLS settings and a connector that remembers TLS alerts,
- * or a proxy agent honouring `*_PROXY` / `NO_PROXY` when a proxy is configured.
- */
-function ownDispatcher(options: HttpOptions): { dispatcher: Dispatcher; connector?: RecordingConnector } {
-  const settings = {
-    connections: 16,
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 120_000,
-    headersTimeout: options.headersTimeoutMs ?? 60_000,
-    bodyTimeout: options.bodyTimeoutMs ?? 120_000,
-  };
-  const tls = options.tls === undefined ? {} : tlsConnectOptions(options.tls);
-  if (proxyConfigured()) {
-    return { dispatcher: envHttpProxyAgent({ ...settings, connect: tls, requestTls: tls }) };
-  }
-  const connector = recordingConnector(tls);
-  return { dispatcher: new Agent({ ...settings, connect: connector.connect }), connector };
 }
 
 function openBody(body: RequestBody | undefined): Uint8Array | Readable | undefined {

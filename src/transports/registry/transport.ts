@@ -18,9 +18,11 @@ import { formatName, formatReference, parseReference, type Reference } from '../
 import { parseTopDocument } from '../../spec/index.ts';
 import { isIndexMediaType, isManifestMediaType } from '../../spec/media-types.ts';
 import type { Descriptor, TopDocument } from '../../spec/types.ts';
+import type { BlobClaim } from './blob-homes.ts';
 import type { FetchedManifest, RegistryClient } from './client.ts';
 import type { PullEndpointEvent, RegistriesConfTransportOptions } from './conf/plan.ts';
 import { type OpenRegistryOptions, openRegistryClient } from './open.ts';
+import { untilAborted } from './until-aborted.ts';
 
 /** The prefix of explicit registry references. */
 export const DOCKER_PREFIX = 'docker://';
@@ -93,6 +95,8 @@ export class RegistrySource implements ImageSource {
   pulledFrom: PullEndpointEvent | undefined;
   /** The manifest fetched while resolving, kept so it is not fetched twice. */
   private fetched: FetchedManifest | undefined;
+  /** The resolution in progress or done: a copy resolves once, however many steps ask. */
+  private resolving: Promise<Descriptor> | undefined;
 
   constructor(reference: Reference, client: RegistryClient) {
     this.reference = reference;
@@ -107,9 +111,23 @@ export class RegistrySource implements ImageSource {
 
   /**
    * The descriptor of the named document: from a HEAD when the registry gives digest, size and a
-   * manifest media type; otherwise from a GET, hashed here (spec-checklist §10.12).
+   * manifest media type; otherwise from a GET, hashed here (spec-checklist §10.12). Asked once
+   * per source: later calls get the same answer (a tag moved meanwhile is not followed), and a
+   * failure is not kept. The shared lookup runs without any caller's signal; each caller stops
+   * waiting (ABORTED) when its own signal aborts.
    */
-  async resolve(options: OperationOptions = {}): Promise<Descriptor> {
+  resolve(options: OperationOptions = {}): Promise<Descriptor> {
+    if (this.resolving === undefined) {
+      const resolving = this.resolveOnce({});
+      this.resolving = resolving;
+      resolving.catch(() => {
+        if (this.resolving === resolving) this.resolving = undefined;
+      });
+    }
+    return untilAborted(this.resolving, options.signal);
+  }
+
+  private async resolveOnce(options: OperationOptions): Promise<Descriptor> {
     const target = this.reference.digest ?? this.reference.tag ?? 'latest';
     const head = await this.client.headManifest(this.repository, target, options);
     if (head === undefined) {
@@ -167,7 +185,14 @@ export class RegistrySource implements ImageSource {
   }
 }
 
-/** Writes an image (or index) to a registry repository. */
+/**
+ * Writes an image (or index) to a registry repository.
+ *
+ * The last document given to {@link putManifest} is held back until the next one arrives or
+ * {@link commit}: children go up by digest before their parents as the registry requires, and
+ * the top document goes up once, under its tag, when the sink commits (not by digest and again
+ * by tag). An uncommitted sink so leaves no top document behind.
+ */
 export class RegistrySink implements ImageSink {
   readonly name: string;
   readonly reference: Reference;
@@ -176,6 +201,12 @@ export class RegistrySink implements ImageSink {
   private readonly verifyUploads: boolean;
   /** Digests a HEAD just found absent: their upload need not HEAD them again. */
   private readonly knownAbsent = new Set<string>();
+  /** Uploads this sink announced to the client's other sinks (see {@link mountBlob}). */
+  private readonly claims = new Map<string, BlobClaim>();
+  /** The document put last, not pushed yet. */
+  private held: { document: TopDocument; options: OperationOptions } | undefined;
+  /** Documents pushed by digest (their referrers fallback is up to date). */
+  private readonly pushedByDigest = new Set<string>();
 
   constructor(
     reference: Reference,
@@ -207,6 +238,16 @@ export class RegistrySink implements ImageSink {
    * {@link hasBlob} said it is absent (what a copy does) the upload starts without asking again.
    */
   async putBlob(descriptor: Descriptor, content: Readable, options: BlobOptions = {}): Promise<void> {
+    let ok = false;
+    try {
+      await this.pushBlob(descriptor, content, options);
+      ok = true;
+    } finally {
+      this.settleClaim(descriptor.digest, ok);
+    }
+  }
+
+  private async pushBlob(descriptor: Descriptor, content: Readable, options: BlobOptions): Promise<void> {
     const chunked = this.chunkSize !== undefined && descriptor.size >= this.chunkSize;
     const askedAlready = this.knownAbsent.delete(descriptor.digest);
     await this.client.pushBlob(this.repository, descriptor, content, {
@@ -220,20 +261,66 @@ export class RegistrySink implements ImageSink {
     });
   }
 
-  /** Mounts a blob from another repository of the same registry (end-11); false when it cannot. */
+  /**
+   * Mounts a blob from another repository of the same registry (end-11): the source's own when
+   * it reads this registry, else one where this client pushed or saw the blob — waiting for an
+   * upload of it to another repository that a sink of this client announced. False when it
+   * cannot: the caller then uploads it, and this sink announces that upload to the client's other
+   * sinks until {@link putBlob} ends it (or the signal aborts, or the sink commits or closes).
+   */
   async mountBlob(
     descriptor: Descriptor,
     from: ImageSource,
     options: OperationOptions = {},
   ): Promise<boolean> {
-    if (!(from instanceof RegistrySource) || from.reference.registry !== this.reference.registry)
-      return false;
-    if (from.repository === this.repository) return this.hasBlob(descriptor, options);
-    return this.client.mountBlob(this.repository, descriptor.digest, from.repository, options);
+    const { digest } = descriptor;
+    if (from instanceof RegistrySource && from.reference.registry === this.reference.registry) {
+      if (from.repository === this.repository) return this.hasBlob(descriptor, options);
+      return this.client.mountBlob(this.repository, digest, from.repository, options);
+    }
+    const homes = this.client.blobHomes;
+    const home = await homes.find(digest, this.repository, options.signal);
+    if (home !== undefined && (await this.mountFromHome(digest, home, options))) return true;
+    if (!this.claims.has(digest)) {
+      this.claims.set(digest, this.client.blobHomes.claim(digest, this.repository));
+      options.signal?.addEventListener('abort', () => this.settleClaim(digest, false), { once: true });
+    }
+    return false;
   }
 
-  /** Pushes a manifest or index by digest (its children must be there already). */
+  /**
+   * A mount from a repository this client saw holding the blob: only an optimisation, so any
+   * failure but an abort means "upload it"; a refusal (202) tells the client's other sinks to stop
+   * waiting for and mounting from known homes.
+   */
+  private async mountFromHome(digest: string, home: string, options: OperationOptions): Promise<boolean> {
+    try {
+      if (await this.client.mountBlob(this.repository, digest, home, options)) return true;
+      this.client.blobHomes.refuseMounts();
+    } catch (err) {
+      if (options.signal?.aborted || (err instanceof OciError && err.code === ErrorCode.ABORTED)) throw err;
+    }
+    return false;
+  }
+
+  private settleClaim(digest: string, ok: boolean): void {
+    const claim = this.claims.get(digest);
+    if (claim === undefined) return;
+    this.claims.delete(digest);
+    claim.settle(ok);
+  }
+
+  /**
+   * Stores a manifest or index (its children must be stored already): the one put before it goes
+   * up by digest now, this one when the next arrives or the sink commits.
+   */
   async putManifest(document: TopDocument, options: OperationOptions = {}): Promise<void> {
+    const previous = this.held;
+    this.held = { document, options };
+    if (previous !== undefined) await this.pushByDigest(previous.document, previous.options);
+  }
+
+  private async pushByDigest(document: TopDocument, options: OperationOptions): Promise<void> {
     await this.client.putManifest(
       this.repository,
       document.digest,
@@ -241,6 +328,7 @@ export class RegistrySink implements ImageSink {
       document.mediaType,
       options,
     );
+    this.pushedByDigest.add(document.digest);
   }
 
   /** Pushes the top document by tag (or by digest when the reference has none); returns `host/repo@digest`. */
@@ -255,17 +343,25 @@ export class RegistrySink implements ImageSink {
         { data: { expected: this.reference.digest, actual: top.digest } },
       );
     }
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined && held.document.digest !== top.digest) {
+      await this.pushByDigest(held.document, held.options);
+    }
+    for (const digest of [...this.claims.keys()]) this.settleClaim(digest, false);
     const target = this.reference.tag ?? top.digest;
     await this.client.putManifest(this.repository, target, top.bytes, top.mediaType, {
       ...options,
-      // The referrers fallback was maintained when the document was pushed by digest.
-      updateReferrers: this.reference.tag === undefined,
+      // Unless the document went up by digest already, which kept the referrers fallback.
+      updateReferrers: this.reference.tag === undefined || !this.pushedByDigest.has(top.digest),
     });
     return { reference: `${formatName(this.reference)}@${top.digest}`, digest: top.digest };
   }
 
-  /** Closes the registry connections. Idempotent. */
+  /** Closes the registry connections (a document held back is dropped: nothing was committed). Idempotent. */
   async close(): Promise<void> {
+    this.held = undefined;
+    for (const digest of [...this.claims.keys()]) this.settleClaim(digest, false);
     await this.client.close();
   }
 }

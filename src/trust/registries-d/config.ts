@@ -10,11 +10,8 @@ import { constants } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import * as z from 'zod/mini';
 import { ErrorCode, OciError, toOciError } from '../../errors/index.ts';
 import type { Reference } from '../../reference/index.ts';
-import { validate } from '../../spec/validate.ts';
 import { dockerIdentity, dockerNamespaces } from '../scopes/docker.ts';
 
 /** One `default-docker` or `docker.NAMESPACE` entry. */
@@ -31,23 +28,6 @@ export interface RegistriesConfig {
   defaultDocker?: RegistryNamespace;
   docker: Map<string, RegistryNamespace>;
 }
-
-const namespaceSchema = z.nullable(
-  z.looseObject({
-    lookaside: z.optional(z.string()),
-    'lookaside-staging': z.optional(z.string()),
-    sigstore: z.optional(z.string()),
-    'sigstore-staging': z.optional(z.string()),
-    'use-sigstore-attachments': z.optional(z.boolean()),
-  }),
-);
-
-const fileSchema = z.nullable(
-  z.looseObject({
-    'default-docker': z.optional(namespaceSchema),
-    docker: z.optional(z.nullable(z.record(z.string(), namespaceSchema))),
-  }),
-);
 
 /** Largest registries.d file read. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -72,36 +52,6 @@ export async function registriesDir(options: RegistriesDirOptions = {}): Promise
   } catch {
     return join(options.systemRoot ?? '/', 'etc/containers/registries.d');
   }
-}
-
-/** Parses one file's text; INVALID_DOCUMENT naming `path` on bad YAML or a wrong shape. */
-export function parseRegistriesFile(text: string, path: string): RegistriesConfig {
-  let value: unknown;
-  try {
-    value = parseYaml(text, { maxAliasCount: 50, uniqueKeys: true });
-  } catch (err) {
-    throw new OciError(
-      ErrorCode.INVALID_DOCUMENT,
-      `${path}: not YAML: ${(err as Error).message.slice(0, 300)}`,
-      {
-        cause: err,
-        data: { path },
-      },
-    );
-  }
-  let parsed: z.infer<typeof fileSchema>;
-  try {
-    parsed = validate<z.infer<typeof fileSchema>>(fileSchema, value);
-  } catch (err) {
-    throw new OciError(ErrorCode.INVALID_DOCUMENT, `${path}: ${(err as Error).message}`, {
-      cause: err,
-      data: { path },
-    });
-  }
-  const docker = new Map<string, RegistryNamespace>();
-  for (const [name, entry] of Object.entries(parsed?.docker ?? {})) docker.set(name, entry ?? {});
-  const defaultDocker = parsed?.['default-docker'];
-  return { ...(defaultDocker != null ? { defaultDocker } : {}), docker };
 }
 
 /**
@@ -150,8 +100,12 @@ export async function loadRegistriesConfig(options: RegistriesDirOptions = {}): 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return merged;
     throw toOciError(err);
   }
+  const files = names.filter((n) => n.endsWith('.yaml')).sort();
+  if (files.length === 0) return merged;
+  // The YAML parser loads only when there is a file to parse: most copies find none.
+  const { parseRegistriesFile } = await import('./parse.ts');
   const from = new Map<string, string>();
-  for (const name of names.filter((n) => n.endsWith('.yaml')).sort()) {
+  for (const name of files) {
     const path = join(dir, name);
     const config = parseRegistriesFile(await readConfigFile(path), path);
     if (config.defaultDocker !== undefined) {

@@ -8,7 +8,6 @@ import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { request } from 'undici';
 import { ErrorCode, OciError, toOciError } from '../../errors/index.ts';
 import type { Reference } from '../../reference/index.ts';
 import { MAX_LOOKASIDE_BYTES, MAX_SIGNATURE_BYTES, MAX_SIGNATURES } from '../limits.ts';
@@ -87,6 +86,9 @@ async function readFileSignature(url: URL): Promise<Buffer | undefined> {
 }
 
 async function readHttpSignature(url: URL, signal?: AbortSignal): Promise<Buffer | undefined> {
+  // Loaded here, not with the module: every policy check and signature carry imports this file,
+  // and almost none reads an http(s) lookaside (the whole undici package is over 100 modules).
+  const { request } = await import('undici');
   const response = await request(url, { method: 'GET', ...(signal ? { signal } : {}) }).catch(
     (err: unknown) => {
       throw new OciError(ErrorCode.NETWORK_ERROR, `reading ${url.href}: ${(err as Error).message}`, {

@@ -11,9 +11,9 @@
 import { type BigIntStats, lstatSync, readlinkSync } from 'node:fs';
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from '../../../tar/index.ts';
 import { lstatBig, sortedChildren, typeOfStats, walkEntryOf } from '../../../tar/walk.ts';
-import { readTreeXattrs } from '../../../tar/xattr-read.ts';
 import { OPAQUE_XATTR } from '../rootfs/overlay-whiteouts.ts';
 import { type ChangeItem, type ChangePlan, sameMetadata } from './plan.ts';
+import { readTreeXattrsHosted } from './xattrs.ts';
 
 function lstatOrUndefined(abs: string): BigIntStats | undefined {
   try {
@@ -30,7 +30,7 @@ export function overlayChanges(
   options: { subsecond?: boolean } = {},
 ): ChangePlan {
   const subsecond = options.subsecond === true;
-  const newXattrs = readTreeXattrs(upper);
+  const newXattrs = readTreeXattrsHosted(upper);
   const items: ChangeItem[] = [];
 
   const visit = (rel: string, merging: boolean): void => {

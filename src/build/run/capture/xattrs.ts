@@ -4,9 +4,10 @@
  * follows the change, not the root filesystem. Names are kept as the layer writer records them
  * (xattr-read.ts: `security.selinux` and malformed names left out), overlayfs's own included.
  */
-import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
 import { parseGetfattrDump, type TreeXattrs } from '../../../tar/xattr-read.ts';
+import { type HelperResult, runHelper } from '../command-host.ts';
 
 /** Paths per getfattr run (keeps the argument list far below the kernel's limit). */
 const BATCH = 256;
@@ -17,10 +18,10 @@ export function readPathXattrs(root: string, paths: readonly string[]): TreeXatt
   const out: TreeXattrs = new Map();
   for (let i = 0; i < paths.length; i += BATCH) {
     const batch = paths.slice(i, i + BATCH).map((p) => (p === '' ? base : `${base}/${p}`));
-    const result = spawnSync(
+    const result = runHelper(
       'getfattr',
       ['--absolute-names', '--no-dereference', '--dump', '--match=-', '--encoding=hex', '--', ...batch],
-      { encoding: 'latin1', maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: 'C' } },
+      { env: { LC_ALL: 'C' } },
     );
     if (result.error !== undefined) {
       throw new OciError(
@@ -44,4 +45,53 @@ export function readPathXattrs(root: string, paths: readonly string[]): TreeXatt
     for (const [path, attrs] of parseGetfattrDump(result.stdout, base)) out.set(path, attrs);
   }
   return out;
+}
+
+/**
+ * The names read for a whole tree, as the layer writer records them (tar/xattr-read.ts): the
+ * recorded namespaces, `security.selinux` excluded.
+ */
+const TREE_NAMES =
+  '^(user\\.|trusted\\.|system\\.posix_acl_(access|default)$|' +
+  'security\\.([^s]|s[^e]|se[^l]|sel[^i]|seli[^n]|selin[^u]|selinu[^x]|selinux.))';
+
+/**
+ * The attributes of everything below `root` and of `root` itself, keyed by root-relative path, as
+ * tar/xattr-read.ts reads them (one recursive getfattr), run through the command host. A filesystem
+ * without attribute support reads as none; any other failure is IO_ERROR.
+ */
+export function readTreeXattrsHosted(root: string): TreeXattrs {
+  const base = realpathSync(root);
+  const result: HelperResult = runHelper(
+    'getfattr',
+    [
+      '--absolute-names',
+      '--physical',
+      '--no-dereference',
+      '--recursive',
+      '--dump',
+      `--match=${TREE_NAMES}`,
+      '--encoding=hex',
+      base,
+    ],
+    { env: { LC_ALL: 'C' } },
+  );
+  if (result.error !== undefined) {
+    // As the layer writer: without getfattr, no attributes are recorded.
+    const missing =
+      (result.error as NodeJS.ErrnoException).code === 'ENOENT' || /not found/.test(result.error.message);
+    if (missing) return new Map();
+    throw new OciError(ErrorCode.IO_ERROR, `cannot run getfattr: ${result.error.message}`, {
+      cause: result.error,
+    });
+  }
+  const messages = result.stderr.split('\n').filter((line) => line !== '');
+  const unexplained = messages.filter((line) => !line.endsWith('Operation not supported'));
+  if (result.signal !== null || (result.status !== 0 && (messages.length === 0 || unexplained.length > 0))) {
+    const why = result.signal ?? unexplained[0] ?? `getfattr exited with status ${result.status}`;
+    throw new OciError(ErrorCode.IO_ERROR, `cannot read extended attributes below ${base}: ${why}`, {
+      data: { path: base },
+    });
+  }
+  return parseGetfattrDump(result.stdout, base);
 }

@@ -6,9 +6,9 @@
  * real path can break the option syntax). `redirect_dir`, `metacopy` and `index` are off: the
  * upper directory then holds plain files, 0/0 character-device whiteouts and opaque markers only.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
+import { runHelper } from '../command-host.ts';
 
 /** The mount options that keep the upper directory readable as a layer. */
 const PLAIN_UPPER = 'redirect_dir=off,metacopy=off,index=off';
@@ -16,20 +16,19 @@ const PLAIN_UPPER = 'redirect_dir=off,metacopy=off,index=off';
 /** Longest option string the kernel takes (one page, with its terminating NUL). */
 const MAX_OPTIONS = 4095;
 
-/** Runs a mount helper; resolves with its exit status and stderr. */
-function runTool(command: string, args: string[], cwd?: string): Promise<{ status: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
-      stderr += text;
+/** Runs a mount helper (through the command host); resolves with its exit status and stderr. */
+async function runTool(
+  command: string,
+  args: string[],
+  cwd?: string,
+): Promise<{ status: number; stderr: string }> {
+  const result = runHelper(command, args, cwd !== undefined ? { cwd } : {});
+  if (result.error !== undefined) {
+    throw new OciError(ErrorCode.UNSUPPORTED, `cannot run ${command}: ${result.error.message}`, {
+      cause: result.error,
     });
-    child.on('error', (err) =>
-      reject(new OciError(ErrorCode.UNSUPPORTED, `cannot run ${command}: ${err.message}`, { cause: err })),
-    );
-    child.on('close', (code, signal) => resolve({ status: code ?? (signal === null ? 1 : 128), stderr }));
-  });
+  }
+  return { status: result.status ?? 128, stderr: result.stderr };
 }
 
 /** What to mount. */

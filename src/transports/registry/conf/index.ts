@@ -3,11 +3,14 @@
  * reading and merging the files, remapping and blocking by prefix, mirrors, and short names.
  */
 export { loadRegistriesConf, MAX_CONF_BYTES, type RegistriesConfOptions } from './load.ts';
-export { type Endpoint, findRegistry, pullEndpoints, pushEndpoint } from './match.ts';
+export { type Endpoint, findRegistry, hostEntry, pullEndpoints, pushEndpoint } from './match.ts';
 export {
   endpointEvent,
+  loadForTransport,
   type PullAttempt,
   type PullEndpointEvent,
+  planPull,
+  planPush,
   pullPlan,
   pushPlan,
   type RegistriesConfTransportOptions,

@@ -106,3 +106,26 @@ export function pushEndpoint(conf: RegistriesConf, ref: Reference): Endpoint {
   const reference = found.entry.location === '' ? ref : rewrite(ref, found.matched, found.entry.location);
   return { reference, mirror: false, insecure: found.entry.insecure };
 }
+
+/**
+ * How registries.conf treats the registry `host` as a whole (a catalog listing, which names no
+ * repository): DENIED when a `[[registry]]` whose prefix is the host (or a wildcard over it) is
+ * blocked; otherwise whether it is `insecure`.
+ */
+export function hostEntry(conf: RegistriesConf, host: string): { insecure: boolean } {
+  const bare = host.replace(/:[0-9]+$/, '');
+  let best: RegistryEntry | undefined;
+  for (const entry of conf.registries) {
+    const hit = entry.prefix.startsWith('*.') ? bare.endsWith(entry.prefix.slice(1)) : entry.prefix === host;
+    if (hit && (best === undefined || entry.prefix.length > best.prefix.length)) best = entry;
+  }
+  if (best?.blocked === true)
+    throw new OciError(
+      ErrorCode.DENIED,
+      `registry ${best.prefix} is blocked in ${best.file} (refusing ${host})`,
+      {
+        data: { reference: host, prefix: best.prefix, file: best.file },
+      },
+    );
+  return { insecure: best?.insecure === true };
+}

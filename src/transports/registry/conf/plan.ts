@@ -46,7 +46,8 @@ function bare(reference: string): string {
   return reference.startsWith('docker://') ? reference.slice('docker://'.length) : reference;
 }
 
-async function load(options: RegistriesConfTransportOptions) {
+/** The registries.conf the options name (`registriesConf`, `registriesConfRoot`), read and merged. */
+export async function loadForTransport(options: RegistriesConfTransportOptions): Promise<RegistriesConf> {
   return loadRegistriesConf({
     ...(options.registriesConf !== undefined ? { file: options.registriesConf } : {}),
     ...(options.registriesConfRoot !== undefined ? { root: options.registriesConfRoot } : {}),
@@ -62,7 +63,11 @@ export async function pullPlan(
   reference: string,
   options: RegistriesConfTransportOptions,
 ): Promise<PullAttempt[]> {
-  const conf = await load(options);
+  return planPull(await loadForTransport(options), reference);
+}
+
+/** {@link pullPlan} with a registries.conf already loaded (a sync reads it once for every image). */
+export function planPull(conf: RegistriesConf, reference: string): PullAttempt[] {
   return resolve(conf, reference).flatMap((requested) =>
     pullEndpoints(conf, requested).map((e) => ({ ...e, requested })),
   );
@@ -76,7 +81,11 @@ export async function pushPlan(
   reference: string,
   options: RegistriesConfTransportOptions,
 ): Promise<PullAttempt> {
-  const conf = await load(options);
+  return planPush(await loadForTransport(options), reference);
+}
+
+/** {@link pushPlan} with a registries.conf already loaded. */
+export function planPush(conf: RegistriesConf, reference: string): PullAttempt {
   const [requested] = resolve(conf, reference) as [Reference];
   return { ...pushEndpoint(conf, requested), requested };
 }

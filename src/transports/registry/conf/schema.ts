@@ -4,33 +4,34 @@
  * malformed prefixes and locations and oversized tables are refused with INVALID_ARGUMENT
  * naming the file.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
 import { DOMAIN, REMAINDER, REPOSITORY } from '../../../reference/grammar.ts';
+import { firstProblem } from '../../../spec/validate.ts';
 import type { AliasEntry, MirrorEntry, PullFromMirror, RegistryEntry, ShortNameMode } from './types.ts';
 
 /** At most this many `[[registry]]` tables, mirrors per registry, search registries and aliases. */
 export const CONF_LIMITS = { registries: 1024, mirrors: 64, searchRegistries: 64, aliases: 4096 } as const;
 
-const text = z.string().max(1024);
+const text = z.string().check(z.maxLength(1024));
 const mirrorSchema = z.object({
   location: text,
-  insecure: z.boolean().optional(),
-  'pull-from-mirror': z.enum(['all', 'digest-only', 'tag-only', '']).optional(),
+  insecure: z.optional(z.boolean()),
+  'pull-from-mirror': z.optional(z.enum(['all', 'digest-only', 'tag-only', ''])),
 });
 const registrySchema = z.object({
-  prefix: text.optional(),
-  location: text.optional(),
-  insecure: z.boolean().optional(),
-  blocked: z.boolean().optional(),
-  'mirror-by-digest-only': z.boolean().optional(),
-  mirror: z.array(mirrorSchema).max(CONF_LIMITS.mirrors).optional(),
+  prefix: z.optional(text),
+  location: z.optional(text),
+  insecure: z.optional(z.boolean()),
+  blocked: z.optional(z.boolean()),
+  'mirror-by-digest-only': z.optional(z.boolean()),
+  mirror: z.optional(z.array(mirrorSchema).check(z.maxLength(CONF_LIMITS.mirrors))),
 });
 const fileSchema = z.object({
-  'unqualified-search-registries': z.array(text).max(CONF_LIMITS.searchRegistries).optional(),
-  'short-name-mode': z.enum(['enforcing', 'permissive', 'disabled', '']).optional(),
-  registry: z.array(registrySchema).max(CONF_LIMITS.registries).optional(),
-  aliases: z.record(text, text).optional(),
+  'unqualified-search-registries': z.optional(z.array(text).check(z.maxLength(CONF_LIMITS.searchRegistries))),
+  'short-name-mode': z.optional(z.enum(['enforcing', 'permissive', 'disabled', ''])),
+  registry: z.optional(z.array(registrySchema).check(z.maxLength(CONF_LIMITS.registries))),
+  aliases: z.optional(z.record(text, text)),
 });
 
 /** What one file sets; fields it leaves out are undefined (a later file then keeps the earlier value). */
@@ -118,13 +119,13 @@ function registryEntry(file: string, raw: z.infer<typeof registrySchema>, index:
 
 /** Validates the parsed TOML of `file`; INVALID_ARGUMENT naming the file and the offending key. */
 export function validateConfFile(file: string, document: unknown): ConfFile {
-  const parsed = fileSchema.safeParse(document);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.join('.') ?? '';
-    throw invalid(file, `${path === '' ? 'document' : path}: ${issue?.message ?? 'invalid'}`);
+  const problem = firstProblem(fileSchema, document);
+  if (problem !== undefined) {
+    const path = problem.path.join('.');
+    throw invalid(file, `${path === '' ? 'document' : path}: ${problem.message}`);
   }
-  const raw = parsed.data;
+  // The value itself, as it conforms: unknown keys stay in it and are never read (containers/image ignores them).
+  const raw = document as z.infer<typeof fileSchema>;
   const registries = (raw.registry ?? []).map((r, i) => registryEntry(file, r, i));
   const seen = new Set<string>();
   for (const entry of registries) {

@@ -49,6 +49,14 @@ const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 const CLIENT_CERTIFICATE_ALERT =
   /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|ACCESS_DENIED)$/;
 
+/**
+ * True when `err` is a TLS handshake failure (the server does not speak TLS, or its TLS was
+ * refused): a definite answer about the scheme, unlike a timeout or a reset connection.
+ */
+export function isTlsHandshakeFailure(err: unknown): boolean {
+  return tlsCode(err) !== undefined;
+}
+
 /** The first error code in `err`'s cause chain that this module knows how to explain. */
 function tlsCode(err: unknown): { code: string; error: Error } | undefined {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {

@@ -3,9 +3,10 @@
  * layers below) or deleted (a whiteout, layer.md "Whiteouts"). The layer is streamed and only the
  * page is kept; the layers below are streamed once more, tracking only the page's paths.
  */
-import { ErrorCode, OciError } from '../errors/index.ts';
-import type { Image, Layer } from '../image/types.ts';
-import { isWithin, type LayerEntry, layerEntries } from './layer-entries.ts';
+import { ErrorCode, OciError } from '../../errors/index.ts';
+import type { Image, Layer } from '../../image/types.ts';
+import { isWithin, type LayerEntry } from './entries.ts';
+import { layerListing } from './listing.ts';
 
 /** Most entries one page holds. */
 export const MAX_PAGE = 1000;
@@ -38,24 +39,39 @@ export function layerAt(image: Image, index: number): Layer {
   return layer;
 }
 
-/** Which of `paths` exist in the filesystem the layers below `index` make. */
-async function existingBelow(image: Image, index: number, paths: Set<string>): Promise<Set<string>> {
+/** True when `path` or one of its parent directories is in `set`. */
+function selfOrParentIn(path: string, set: Set<string>): string | undefined {
+  for (let p = path; ; ) {
+    if (set.has(p)) return p;
+    const at = p.lastIndexOf('/');
+    if (at === -1) return undefined;
+    p = p.slice(0, at);
+  }
+}
+
+/**
+ * Which of `paths` exist in the filesystem the layers below `index` make (one pass per lower
+ * layer; each entry costs a walk up its own parents, not a loop over `paths`).
+ */
+export async function existingBelow(image: Image, index: number, paths: Set<string>): Promise<Set<string>> {
   const exists = new Set<string>();
   if (paths.size === 0) return exists;
   for (const layer of image.layers().slice(0, index)) {
     const added = new Set<string>();
     const opaque: string[] = [];
-    for await (const entry of layerEntries(layer)) {
+    for await (const entry of layerListing(layer).entries) {
       if (entry.whiteout === 'opaque') opaque.push(entry.path);
       else if (entry.whiteout === 'file') {
         for (const p of exists) if (isWithin(p, entry.path)) exists.delete(p);
       } else {
-        for (const p of paths) {
-          // An entry makes its own path and, implicitly, its parent directories exist.
-          if (p === entry.path || isWithin(entry.path, p)) {
-            exists.add(p);
-            added.add(p);
-          }
+        // An entry makes its own path and, implicitly, its parent directories exist.
+        for (let p: string | undefined = entry.path; p !== undefined; ) {
+          const hit = selfOrParentIn(p, paths);
+          if (hit === undefined) break;
+          exists.add(hit);
+          added.add(hit);
+          const at = hit.lastIndexOf('/');
+          p = at === -1 ? undefined : hit.slice(0, at);
         }
       }
     }
@@ -76,9 +92,10 @@ export async function layerFiles(
   const layer = layerAt(image, index);
   const size = Math.min(Math.max(limit, 1), MAX_PAGE);
   const page: LayerEntry[] = [];
-  let seen = 0;
+  const listing = layerListing(layer, { from: offset });
+  let seen = listing.skipped;
   let more = false;
-  for await (const { body: _body, ...entry } of layerEntries(layer)) {
+  for await (const entry of listing.entries) {
     if (seen++ < offset) continue;
     if (page.length === size) {
       more = true;

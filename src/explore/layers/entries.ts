@@ -4,9 +4,9 @@
  * the entry being read; stopping the iteration destroys the stream.
  */
 import type { Readable } from 'node:stream';
-import type { Layer } from '../image/types.ts';
-import { cleanName, readTar, type TarReadItem } from '../tar/index.ts';
-import { classifyBase } from '../tar/names.ts';
+import type { Layer } from '../../image/types.ts';
+import { cleanName, readTar, type TarReadItem } from '../../tar/index.ts';
+import { classifyBase } from '../../tar/names.ts';
 
 /** One entry of a layer as the explorer shows it. */
 export interface LayerEntry {

@@ -1,5 +1,5 @@
 /** Per-layer facts: sizes, DiffID and the history entry that made it (config.md "history"). */
-import type { Image } from '../image/types.ts';
+import type { Image, Layer } from '../../image/types.ts';
 
 /** What the layers page shows of one layer. */
 export interface LayerSummary {
@@ -21,6 +21,19 @@ async function countBytes(stream: AsyncIterable<Uint8Array>): Promise<number> {
   return total;
 }
 
+/** Uncompressed sizes already counted, by layer digest (a blob's content never changes). */
+const counted = new Map<string, number>();
+const MAX_COUNTED = 4096;
+
+async function uncompressedSize(layer: Layer): Promise<number> {
+  const known = counted.get(layer.descriptor.digest);
+  if (known !== undefined) return known;
+  const size = await countBytes(await layer.uncompressed());
+  if (counted.size >= MAX_COUNTED) counted.clear();
+  counted.set(layer.descriptor.digest, size);
+  return size;
+}
+
 /** The summaries of every layer of `image`, base first. */
 export async function layerSummaries(image: Image): Promise<LayerSummary[]> {
   const config = (await image.config()).value;
@@ -34,7 +47,7 @@ export async function layerSummaries(image: Image): Promise<LayerSummary[]> {
       digest: layer.descriptor.digest,
       mediaType: layer.descriptor.mediaType,
       compressedSize: layer.descriptor.size,
-      uncompressedSize: await countBytes(await layer.uncompressed()),
+      uncompressedSize: await uncompressedSize(layer),
       diffId: diffIds[index],
       history:
         h === undefined ? undefined : { created: h.created, created_by: h.created_by, comment: h.comment },

@@ -3,8 +3,8 @@
  * wastes the bytes of all its copies; the score is the smallest size of each path over the sum of
  * all sizes written. One pass over every layer, one small record per path.
  */
-import type { Image } from '../image/types.ts';
-import { layerEntries } from './layer-entries.ts';
+import type { Image } from '../../image/types.ts';
+import { layerListing } from './listing.ts';
 
 /** One path written more than once. */
 export interface Inefficiency {
@@ -27,7 +27,7 @@ export const MAX_INEFFICIENCIES = 100;
 export async function efficiency(image: Image): Promise<Efficiency> {
   const paths = new Map<string, { count: number; total: number; min: number }>();
   for (const layer of image.layers()) {
-    for await (const entry of layerEntries(layer)) {
+    for await (const entry of layerListing(layer).entries) {
       if (entry.whiteout === 'opaque' || entry.type === 'directory') continue;
       const size = entry.whiteout === 'file' ? 0 : entry.size;
       const seen = paths.get(entry.path);

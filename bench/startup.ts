@@ -1,0 +1,135 @@
+/**
+ * A command's start-up against Node's own (issue 16 item 1): `node -e 0` is the floor, and each
+ * short command is timed as a ratio to it in the same run, best of {@link RUNS} wall times with
+ * every command of a round run once before the next round (so a noisy moment hits all alike).
+ * Two ways of running the command are timed: the package as users get it (`npm pack`, installed
+ * into an empty project) and the checkout's `bin/ocikit.js` with a fresh bundle (its freshness
+ * check of the sources included). skopeo's warm pull is an extra row for reference.
+ */
+import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { packAndInstall } from '../test/cli/packed-install.ts';
+import { startRegistry } from '../test/helpers/registry.ts';
+import { BENCH_DIR, OCIKIT_CLI, type Row, timeShell } from './lib.ts';
+
+/** Rounds per command; the best round counts. */
+const RUNS = Number(process.env.OCIKIT_STARTUP_RUNS ?? 15);
+const REPO = join(import.meta.dirname, '..');
+const NODE = process.execPath;
+
+/** Where a checkout runs the command from: `bin/ocikit.js` beside `src/` and a fresh `dist/ocikit/`. */
+async function checkoutBin(work: string): Promise<string> {
+  // Without OCIKIT_BENCH_CLI, bench/run.ts has just built the checkout's own dist/.
+  if (process.env.OCIKIT_BENCH_CLI === undefined) return join(REPO, 'bin/ocikit.js');
+  // A bundle built elsewhere: the checkout's layout around it (bin/, package.json, a copy of src/
+  // older than the bundle, so bin/ocikit.js checks the sources' times as it does in a checkout,
+  // and finds the bundle fresh whatever is being edited meanwhile).
+  const root = join(work, 'checkout');
+  await mkdir(join(root, 'bin'), { recursive: true });
+  await cp(join(REPO, 'bin/ocikit.js'), join(root, 'bin/ocikit.js'));
+  await cp(join(REPO, 'package.json'), join(root, 'package.json'));
+  await cp(join(REPO, 'src'), join(root, 'src'), { recursive: true });
+  await cp(dirname(OCIKIT_CLI), join(root, 'dist/ocikit'), { recursive: true });
+  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'));
+  return join(root, 'bin/ocikit.js');
+}
+
+/**
+ * Times one command; a run that hangs (a loopback registry stuck under load was seen once) is
+ * stopped after a minute and tried again once.
+ */
+function timed(command: string): number {
+  const bounded = `timeout 60 ${command}`;
+  try {
+    return timeShell(bounded);
+  } catch {
+    return timeShell(bounded);
+  }
+}
+
+/** Runs every command once per round, {@link RUNS} rounds; returns each one's best wall time. */
+function bestOfRounds(commands: string[]): number[] {
+  const best = commands.map(() => Number.POSITIVE_INFINITY);
+  for (let round = 0; round < RUNS; round++) {
+    commands.forEach((command, i) => {
+      best[i] = Math.min(best[i] as number, timed(command));
+    });
+  }
+  return best;
+}
+
+/** Times the floor, the short commands (installed and checkout) and skopeo's warm pull. */
+export async function benchStartup(): Promise<Row[]> {
+  const work = join(BENCH_DIR, 'startup');
+  await mkdir(join(work, 'pack'), { recursive: true });
+  console.error('bench: startup: packing and installing the package...');
+  const installed = join(
+    (await packAndInstall(join(work, 'pack'))).project,
+    'node_modules/ocikit/bin/ocikit.js',
+  );
+  const checkout = await checkoutBin(work);
+  const registry = await startRegistry();
+  try {
+    // A small 4-layer image: start-up, not transfer, is what is timed.
+    const layout = join(work, 'layout');
+    const tree = join(work, 'tree');
+    for (let i = 0; i < 4; i++) {
+      await mkdir(join(tree, `l${i}`), { recursive: true });
+      await writeFile(join(tree, `l${i}/data`), Buffer.alloc(64 << 10, i + 1));
+    }
+    timeShell(
+      `${NODE} ${checkout} append scratch ${[0, 1, 2, 3].map((i) => join(tree, `l${i}`)).join(' ')} -t oci:${layout}:img`,
+    );
+    const remote = `${registry.host}/startup/img:1`;
+    timeShell(`${NODE} ${checkout} copy -q oci:${layout}:img ${remote}`);
+    const pulled = join(work, 'pulled');
+    const skopeoPulled = join(work, 'skopeo-pulled');
+    await mkdir(skopeoPulled, { recursive: true });
+    // Warm: both destinations already hold every blob.
+    timeShell(`${NODE} ${checkout} copy -q ${remote} oci:${pulled}:img`);
+    const skopeoPull = `skopeo copy -q --src-tls-verify=false docker://${remote} oci:${skopeoPulled}:img`;
+    timeShell(skopeoPull);
+
+    const cases = [
+      { name: '--version', args: '--version', target: '<= 1.5x' },
+      { name: `inspect oci:`, args: `inspect oci:${layout}:img`, target: '<= 1.5x' },
+      { name: `inspect --json oci:`, args: `inspect --json oci:${layout}:img`, target: '<= 1.5x' },
+      { name: 'warm registry pull', args: `copy -q ${remote} oci:${pulled}:img`, target: '<= 2.0x' },
+    ];
+    const runs = [
+      { label: 'installed', bin: installed },
+      { label: 'checkout', bin: checkout },
+    ];
+    const commands = [`${NODE} -e 0`, skopeoPull];
+    for (const run of runs) for (const c of cases) commands.push(`${NODE} ${run.bin} ${c.args}`);
+    // One untimed round fills the compile cache, as any user's second run finds it.
+    for (const command of commands) timed(command);
+    const [floor = 0, skopeo = 0, ...times] = bestOfRounds(commands);
+
+    const rows: Row[] = [
+      { operation: 'node -e 0 (floor)', ocikit: floor, peer: 'node -e 0', peerTime: floor, target: 'floor' },
+    ];
+    let at = 0;
+    for (const run of runs) {
+      for (const c of cases) {
+        rows.push({
+          operation: `${run.label}: ${c.name}`,
+          ocikit: times[at++] as number,
+          peer: 'node -e 0',
+          peerTime: floor,
+          target: c.target,
+        });
+      }
+    }
+    rows.push({
+      operation: 'skopeo copy, warm registry pull',
+      ocikit: skopeo,
+      peer: 'node -e 0',
+      peerTime: floor,
+      target: 'info',
+    });
+    return rows;
+  } finally {
+    await registry.stop();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Connection reuse: a copy's requests travel over kept-alive connections, at most one per
+ * transfer in flight, instead of a new TCP connection (and, on a real registry, a new TLS
+ * handshake) for most requests. Counted by a TCP proxy in front of a real registry.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { copyImage } from '../../src/copy/index.ts';
+import { parseReference } from '../../src/reference/index.ts';
+import { layoutSink } from '../../src/transports/layout/index.ts';
+import { RegistryClient } from '../../src/transports/registry/client.ts';
+import { openRegistryClient } from '../../src/transports/registry/open.ts';
+import { RegistrySink, RegistrySource } from '../../src/transports/registry/transport.ts';
+import { scratch } from '../helpers/peers-layout.ts';
+import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
+import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
+import { clientFor, makeImage, pushImage, type TestImage } from './fixture.ts';
+
+let registry: RunningRegistry;
+let proxy: CountingProxy;
+let dir: string;
+let cleanup: () => Promise<void>;
+const image: TestImage = makeImage([30_000, 40_000, 50_000, 60_000, 70_000, 80_000]);
+const BLOBS = 1 + image.layers.length;
+
+before(async () => {
+  registry = await startRegistry();
+  proxy = await startCountingProxy(registry.host);
+  ({ dir, cleanup } = await scratch('connections'));
+  await pushImage(clientFor({ after: () => {} }, registry.host), 'keep/app', image, 'v1');
+});
+after(async () => {
+  await proxy?.stop();
+  await registry?.stop();
+  await cleanup?.();
+});
+
+describe('registry connections are kept alive', () => {
+  test('HEAD requests one after another share one connection', async (t) => {
+    proxy.reset();
+    const client = clientFor(t, proxy.host);
+    for (const blob of [image.config, ...image.layers]) {
+      const head = await client.headBlob('keep/app', blob.descriptor.digest);
+      assert.equal(head?.size, blob.descriptor.size);
+    }
+    assert.equal(await client.headBlob('keep/app', `sha256:${'0'.repeat(64)}`), undefined);
+    assert.equal(proxy.requests.length, BLOBS + 1);
+    // undici hands a kept-alive connection back to its pool one event-loop turn after the
+    // response, so a request sent at once may take a second one; never one per request.
+    assert.ok(
+      proxy.connections <= 2,
+      `${proxy.connections} connections for ${proxy.requests.length} requests`,
+    );
+  });
+
+  test('a pull of a seven-blob image opens at most one connection more than transfers in flight', async (t) => {
+    proxy.reset();
+    const source = new RegistrySource(parseReference(`${proxy.host}/keep/app:v1`), clientFor(t, proxy.host));
+    const result = await copyImage(source, layoutSink(`${join(dir, 'pulled')}:v1`), { jobs: 2 });
+    assert.equal(result.digest, image.manifestDigest);
+    // HEAD and GET of the manifest, then every blob.
+    assert.equal(proxy.requests.length, 2 + BLOBS);
+    assert.ok(
+      proxy.connections <= 3,
+      `${proxy.connections} connections for ${proxy.requests.length} requests`,
+    );
+  });
+
+  test('a push of a seven-blob image opens at most two connections per transfer in flight', async (t) => {
+    proxy.reset();
+    const source = new RegistrySource(
+      parseReference(`${registry.host}/keep/app:v1`),
+      clientFor(t, registry.host),
+    );
+    const sink = new RegistrySink(parseReference(`${proxy.host}/keep/copy:v1`), clientFor(t, proxy.host));
+    const result = await copyImage(source, sink, { jobs: 2 });
+    assert.equal(result.digest, image.manifestDigest);
+    // Per blob a HEAD, a POST and a PUT; then the manifest by digest and by tag.
+    assert.equal(proxy.requests.filter((r) => r.startsWith('HEAD ')).length, BLOBS);
+    // An upload's POST and streamed PUT each hold their connection to themselves: at most two
+    // per transfer in flight.
+    assert.ok(
+      proxy.connections <= 4,
+      `${proxy.connections} connections for ${proxy.requests.length} requests`,
+    );
+  });
+
+  test('registry clients opened one after another reuse the connections of the ones before', async () => {
+    proxy.reset();
+    for (let i = 0; i < 3; i++) {
+      const client = new RegistryClient(proxy.host);
+      try {
+        assert.equal((await client.getManifest('keep/app', 'v1')).digest, image.manifestDigest);
+      } finally {
+        await client.close();
+      }
+    }
+    assert.equal(proxy.requests.length, 3);
+    // One connection at most: the tests before may have left one open to reuse.
+    assert.ok(proxy.connections <= 1, `${proxy.connections} connections for 3 clients`);
+  });
+
+  test('with TLS verification off, a plain-HTTP registry is tried over HTTPS once, not once per client', async () => {
+    proxy.reset();
+    for (let i = 0; i < 3; i++) {
+      const client = await openRegistryClient(proxy.host, { tlsVerify: false, certsDirectories: [] });
+      try {
+        assert.equal((await client.getManifest('keep/app', 'v1')).digest, image.manifestDigest);
+      } finally {
+        await client.close();
+      }
+    }
+    assert.equal(proxy.tlsAttempts, 1);
+    assert.equal(proxy.requests.length, 3);
+  });
+});
