@@ -24,7 +24,6 @@ watchOutput(() => stopCommand('the reader of the output has gone'));
 if (onlyVersionAsked(process.argv)) {
   process.stdout.write(`${packageVersion()}\n`);
 } else {
-  keepWasmBaseline();
   watchMemory();
   const [{ buildProgram }, { runCli }] = await Promise.all([import('./program.ts'), import('./run.ts')]);
   const code = await runCli(await buildProgram(process.argv), process.argv);
@@ -45,18 +44,4 @@ function watchMemory(): void {
     import('./memory.ts').then((m) => m.startMemoryGovernor()).catch(() => {});
   }, GOVERNOR_WATCH_MS);
   watch.unref();
-}
-
-/**
- * Keeps WebAssembly in V8's baseline tier. undici parses HTTP with a wasm build of llhttp, and V8
- * re-optimises it in the background on every registry command: about 50 ms of CPU of a 0.3 s warm
- * pull, measured, for no gain on bodies undici skips rather than parses. A command is a short
- * process, so the optimised code would never pay for itself. Set before undici compiles its module.
- */
-function keepWasmBaseline(): void {
-  try {
-    process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-tiering-budget=1000000000');
-  } catch {
-    // a runtime without the flag keeps its default tiering
-  }
 }

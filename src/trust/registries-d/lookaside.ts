@@ -87,8 +87,9 @@ async function readFileSignature(url: URL): Promise<Buffer | undefined> {
 
 async function readHttpSignature(url: URL, signal?: AbortSignal): Promise<Buffer | undefined> {
   // Loaded here, not with the module: every policy check and signature carry imports this file,
-  // and almost none reads an http(s) lookaside (the whole undici package is over 100 modules).
-  const { request } = await import('undici');
+  // and almost none reads an http(s) lookaside. The registry client's few undici files, not the
+  // whole package (over 100 modules, and a CommonJS namespace the bundled command cannot destructure).
+  const { request } = await import('../../transports/registry/undici-core.ts');
   const response = await request(url, { method: 'GET', ...(signal ? { signal } : {}) }).catch(
     (err: unknown) => {
       throw new OciError(ErrorCode.NETWORK_ERROR, `reading ${url.href}: ${(err as Error).message}`, {
