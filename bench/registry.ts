@@ -1,11 +1,10 @@
 /**
- * Push and pull of a multi-layer image (about 25 MB, 4 gzip layers) to and from a loopback Distribution
+ * Push and pull of a multi-layer image (about 50 MB, 4 gzip layers) to and from a loopback Distribution
  * registry, cold (nothing present) and warm (everything present): `ocikit copy` against
  * `skopeo copy`, each against its own fresh registry so neither warms the other's cache.
  * Library rows time `copyImage` in this process (no process start or module loading) against
  * the same skopeo figures, to show how much of the CLI's time is the copy itself.
  */
-import { execSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyImage } from '../src/copy/index.ts';
@@ -14,7 +13,7 @@ import { layoutSink, layoutSource } from '../src/transports/layout/index.ts';
 import { registrySink, registrySource } from '../src/transports/registry/index.ts';
 import { type RunningRegistry, startRegistry } from '../test/helpers/registry.ts';
 import { BENCH_DIR, best, OCIKIT, type Row, timeAsync, timeShell } from './lib.ts';
-import { writeTree } from './trees.ts';
+import { writeBenchImage } from './trees.ts';
 
 const RUNS = 3;
 
@@ -65,17 +64,7 @@ function timeLibraryCopy(open: () => Promise<[ImageSource, ImageSink]>): Promise
 /** Builds the image once, then times both tools on all four cases. */
 export async function benchRegistry(): Promise<Row[]> {
   const work = join(BENCH_DIR, 'registry');
-  const dirs: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    const dir = join(work, `layer${i}`);
-    await writeTree(dir, { seed: 100 + i, files: 300, maxSize: 256 << 10, binaryShare: 0.5 });
-    dirs.push(dir);
-  }
-  const layout = join(work, 'layout');
-  timeShell(`${OCIKIT} append scratch ${dirs.join(' ')} -t oci:${layout}:img`);
-  const megabytes = Math.round(
-    Number(execSync(`du -sb ${layout}`, { encoding: 'utf8' }).split('\t')[0]) / 1e6,
-  );
+  const { layout, megabytes } = await writeBenchImage(work);
   const ocikit = await measure(
     (r) => `${OCIKIT} copy -q oci:${layout}:img ${r.host}/bench/img:1`,
     (r, dest) => `${OCIKIT} copy -q ${r.host}/bench/img:1 oci:${dest}:img`,

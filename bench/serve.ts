@@ -7,7 +7,7 @@
  * The memory row is the server's own peak RSS while skopeo pushes an image with a 1 GiB layer,
  * against the same with a 10 MiB layer.
  */
-import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -17,8 +17,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { digestBytes } from '../src/digest/index.ts';
 import { initLayout } from '../src/store/index.ts';
 import { freePort, startRegistry } from '../test/helpers/registry.ts';
-import { BENCH_DIR, OCIKIT, OCIKIT_CLI, type Row, timeAsync, timeShell } from './lib.ts';
-import { writeTree } from './trees.ts';
+import { BENCH_DIR, OCIKIT_CLI, type Row, timeAsync, timeShell } from './lib.ts';
+import { writeBenchImage } from './trees.ts';
 
 /** Rounds of push and pull (the machine is shared: the best of several is the least noisy). */
 const ROUNDS = 5;
@@ -208,17 +208,7 @@ async function servePeakPushing(work: string, bytes: number): Promise<number> {
 /** Builds the image once, then runs interleaved rounds against both servers. */
 export async function benchServe(): Promise<Row[]> {
   const work = join(BENCH_DIR, 'serve');
-  const dirs: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    const dir = join(work, `layer${i}`);
-    await writeTree(dir, { seed: 100 + i, files: 300, maxSize: 256 << 10, binaryShare: 0.5 });
-    dirs.push(dir);
-  }
-  const layout = join(work, 'layout');
-  timeShell(`${OCIKIT} append scratch ${dirs.join(' ')} -t oci:${layout}:img`);
-  const megabytes = Math.round(
-    Number(execSync(`du -sb ${layout}`, { encoding: 'utf8' }).split('\t')[0]) / 1e6,
-  );
+  const { layout, megabytes } = await writeBenchImage(work);
   const none: Timings = { push: Infinity, pull: Infinity, heads: Infinity, tags: Infinity };
   let ocikit = none;
   let distribution = none;

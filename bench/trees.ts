@@ -1,6 +1,8 @@
 /** Deterministic file trees for the benchmarks: many small files, text-like and compressible. */
+import { execSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OCIKIT, timeShell } from './lib.ts';
 
 /** A small deterministic PRNG (mulberry32), so every run builds the same tree. */
 function prng(seed: number): () => number {
@@ -50,4 +52,23 @@ export async function writeTree(
     total += size;
   }
   return total;
+}
+
+/**
+ * The multi-layer bench image (four layers of 300 mixed files) as `oci:WORK/layout:img`, made with
+ * the command under test; returns the layout and its size in MB.
+ */
+export async function writeBenchImage(work: string): Promise<{ layout: string; megabytes: number }> {
+  const dirs: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const dir = join(work, `layer${i}`);
+    await writeTree(dir, { seed: 100 + i, files: 300, maxSize: 256 << 10, binaryShare: 0.5 });
+    dirs.push(dir);
+  }
+  const layout = join(work, 'layout');
+  timeShell(`${OCIKIT} append scratch ${dirs.join(' ')} -t oci:${layout}:img`);
+  const megabytes = Math.round(
+    Number(execSync(`du -sb ${layout}`, { encoding: 'utf8' }).split('\t')[0]) / 1e6,
+  );
+  return { layout, megabytes };
 }

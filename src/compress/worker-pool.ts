@@ -152,7 +152,8 @@ export class DeflatePool {
     if (index < 0) return;
     this.slots.splice(index, 1);
     for (const pending of slot.jobs.splice(0)) {
-      pending.reject(new OciError(ErrorCode.IO_ERROR, 'gzip worker failed', { cause: err }));
+      const why = err instanceof Error ? err.message : String(err);
+      pending.reject(new OciError(ErrorCode.IO_ERROR, `gzip worker failed: ${why}`, { cause: err }));
     }
     void slot.worker.terminate();
     this.pump();

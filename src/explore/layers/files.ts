@@ -103,12 +103,25 @@ export async function layerFiles(
     }
     page.push(entry);
   }
+  const entries = await markEntries(image, index, page);
+  return { offset, limit: size, entries, next: more ? offset + size : null };
+}
+
+/**
+ * Marks each entry of layer `index` against the layers below it: a whiteout is `deleted` or
+ * `opaque`, a path some lower layer has is `modified`, any other `added`.
+ */
+export async function markEntries<E extends { path: string; whiteout?: 'file' | 'opaque' }>(
+  image: Image,
+  index: number,
+  page: E[],
+): Promise<(Omit<E, 'whiteout'> & { mark: MarkedEntry['mark'] })[]> {
   const below = await existingBelow(
     image,
     index,
-    new Set(page.filter((e) => !e.whiteout).map((e) => e.path)),
+    new Set(page.filter((e) => e.whiteout === undefined).map((e) => e.path)),
   );
-  const entries = page.map(({ whiteout, ...entry }): MarkedEntry => {
+  return page.map(({ whiteout, ...entry }) => {
     const mark =
       whiteout === 'file'
         ? 'deleted'
@@ -119,5 +132,4 @@ export async function layerFiles(
             : 'added';
     return { ...entry, mark };
   });
-  return { offset, limit: size, entries, next: more ? offset + size : null };
 }

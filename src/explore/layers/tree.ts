@@ -6,7 +6,7 @@
  */
 import type { Image } from '../../image/types.ts';
 import { isWithin } from './entries.ts';
-import { existingBelow, layerAt, MAX_PAGE, type MarkedEntry } from './files.ts';
+import { layerAt, MAX_PAGE, type MarkedEntry, markEntries } from './files.ts';
 import { layerListing } from './listing.ts';
 
 /** A child of a directory of the layer. */
@@ -87,21 +87,6 @@ export async function layerDirectory(
           },
     );
   }
-  const below = await existingBelow(
-    image,
-    index,
-    new Set(page.filter((e) => e.whiteout === undefined).map((e) => e.path)),
-  );
-  const entries = page.map(({ whiteout, ...entry }): TreeEntry => {
-    const mark =
-      whiteout === 'file'
-        ? 'deleted'
-        : whiteout === 'opaque'
-          ? 'opaque'
-          : below.has(entry.path)
-            ? 'modified'
-            : 'added';
-    return { ...entry, mark };
-  });
+  const entries: TreeEntry[] = await markEntries(image, index, page);
   return { dir, offset, limit: size, entries, next: more ? offset + size : null };
 }
