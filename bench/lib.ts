@@ -1,7 +1,7 @@
 /** Shared helpers for the benchmarks: timing child commands and in-process work, reporting ratios. */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMMAND_TIMEOUT_MS, runShellBounded, withTimeout } from './guard.ts';
 
 /**
  * The command the benchmarks time: `bin/ocikit.js` (which runs the freshly built bundle), or the
@@ -16,19 +16,18 @@ export const OCIKIT = `${process.execPath} ${OCIKIT_CLI}`;
 export const BENCH_DIR = join('/dev/shm', `ocikit-bench-${process.pid}`);
 mkdirSync(BENCH_DIR, { recursive: true });
 
-/** Runs a shell command and returns its wall time in seconds; throws if it fails. */
+/**
+ * Runs a shell command and returns its wall time in seconds; throws if it fails, or if it outlives
+ * `OCIKIT_BENCH_TIMEOUT` (then its whole process group is killed).
+ */
 export function timeShell(command: string, env: NodeJS.ProcessEnv = process.env): number {
-  const start = process.hrtime.bigint();
-  const result = spawnSync('bash', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'], env });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.status !== 0) throw new Error(`benchmark command failed: ${command}\n${result.stderr}`);
-  return seconds;
+  return runShellBounded(command, { env });
 }
 
-/** Times an async function, returning seconds. */
+/** Times an async function, returning seconds; throws if it outlives `OCIKIT_BENCH_TIMEOUT`. */
 export async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
-  await fn();
+  await withTimeout(fn(), COMMAND_TIMEOUT_MS, 'benchmark step');
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
@@ -48,8 +47,9 @@ export interface Row {
   target: string;
 }
 
-/** Prints rows as a table of seconds and ratios (ocikit time / peer time). */
-export function report(rows: Row[]): void {
+/** Prints rows as a table of seconds and ratios (ocikit time / peer time), under `title` when given. */
+export function report(rows: Row[], title?: string): void {
+  if (title !== undefined) console.log(`\n[${title}]`);
   console.log(
     '\noperation'.padEnd(46) +
       'ocikit s'.padStart(10) +

@@ -1,41 +1,82 @@
 /**
  * `npm run bench`: every benchmark, peers side by side in one run, on the same filesystem (tmpfs),
  * reported as ratios of ocikit's time to the peer's. Pass names to run a subset: `npm run bench -- digest`
- * (`build` runs both the build timings and the build memory peaks).
+ * (`build` runs both the build timings and the build memory peaks). Each suite's table is printed as
+ * soon as it finishes; a suite that fails or outlives its limit is reported by name and the others
+ * still run, and the run then exits non-zero. Its environment variables are listed in the README.
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchBuild } from './build.ts';
-import { benchBuildMemory } from './build-memory.ts';
-import { benchCompress } from './compress.ts';
-import { benchDigest } from './digest.ts';
-import { benchLayer } from './layer.ts';
+import { BenchTimeoutError, runSuites, type Suite, type SuiteFailure } from './guard.ts';
 import { BENCH_DIR, type Row, report } from './lib.ts';
-import { benchMemory, type MemoryRow, reportMemory } from './memory.ts';
-import { benchRegistry } from './registry.ts';
-import { benchUnpack } from './unpack.ts';
+import type { MemoryRow } from './memory.ts';
 
+/** The ratio suites, in the order they run; each module is loaded only when its suite runs. */
 const SUITES: Record<string, () => Promise<Row[]>> = {
-  digest: benchDigest,
-  compress: benchCompress,
-  layer: benchLayer,
-  unpack: benchUnpack,
-  registry: benchRegistry,
-  build: benchBuild,
-  'build-run': (await import('./build-run.ts')).benchBuildRun,
-  sync: (await import('./sync.ts')).benchSync,
-  realistic: (await import('./realistic.ts')).benchRealistic,
-  startup: (await import('./startup.ts')).benchStartup,
-  scale: (await import('./scale.ts')).benchScale,
-  serve: (await import('./serve.ts')).benchServe,
-  explore: (await import('./explore.ts')).benchExplore,
+  digest: async () => (await import('./digest.ts')).benchDigest(),
+  compress: async () => (await import('./compress.ts')).benchCompress(),
+  layer: async () => (await import('./layer.ts')).benchLayer(),
+  unpack: async () => (await import('./unpack.ts')).benchUnpack(),
+  registry: async () => (await import('./registry.ts')).benchRegistry(),
+  build: async () => (await import('./build.ts')).benchBuild(),
+  'build-run': async () => (await import('./build-run.ts')).benchBuildRun(),
+  sync: async () => (await import('./sync.ts')).benchSync(),
+  realistic: async () => (await import('./realistic.ts')).benchRealistic(),
+  startup: async () => (await import('./startup.ts')).benchStartup(),
+  scale: async () => (await import('./scale.ts')).benchScale(),
+  serve: async () => (await import('./serve.ts')).benchServe(),
+  explore: async () => (await import('./explore.ts')).benchExplore(),
 };
 
+/** The peak-memory suites, after the ratio suites, each selected by the name given with it. */
+const MEMORY_SUITES: Array<{ name: string; selectedBy: string; run: () => Promise<MemoryRow[]> }> = [
+  { name: 'memory', selectedBy: 'memory', run: async () => (await import('./memory.ts')).benchMemory() },
+  {
+    name: 'realistic memory',
+    selectedBy: 'realistic',
+    run: async () => (await import('./realistic.ts')).benchRealisticMemory(),
+  },
+  {
+    name: 'build memory',
+    selectedBy: 'build',
+    run: async () => (await import('./build-memory.ts')).benchBuildMemory(),
+  },
+];
+
 const wanted = process.argv.slice(2);
+const known = new Set([...Object.keys(SUITES), ...MEMORY_SUITES.map((suite) => suite.selectedBy)]);
+const unknown = wanted.filter((name) => !known.has(name));
+if (unknown.length > 0) {
+  console.error(`bench: unknown suite(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  rmSync(BENCH_DIR, { recursive: true, force: true });
+  process.exit(2);
+}
 const selected = (name: string): boolean => wanted.length === 0 || wanted.includes(name);
-const rows: Row[] = [];
-let memory: MemoryRow[] = [];
+
+const suites: Suite[] = [
+  ...Object.entries(SUITES)
+    .filter(([name]) => selected(name))
+    .map(([name, bench]) => ({
+      name,
+      run: async () => {
+        const rows = await bench();
+        if (rows.length > 0) report(rows, name);
+      },
+    })),
+  ...MEMORY_SUITES.filter((suite) => selected(suite.selectedBy)).map((suite) => ({
+    name: suite.name,
+    run: async () => {
+      const rows = await suite.run();
+      if (rows.length > 0) {
+        console.log(`\n[${suite.name}]`);
+        (await import('./memory.ts')).reportMemory(rows);
+      }
+    },
+  })),
+];
+
+let failures: SuiteFailure[] = [];
 try {
   // The CLI runs from its bundle in dist/ when that is up to date: build it with the project's own
   // build script (library, then the bundled command) so every timing is of the code a user installs.
@@ -47,25 +88,16 @@ try {
       stdio: 'inherit',
     });
   }
-  for (const [name, suite] of Object.entries(SUITES)) {
-    if (!selected(name)) continue;
-    console.error(`bench: ${name}...`);
-    rows.push(...(await suite()));
-  }
-  if (selected('memory')) {
-    console.error('bench: memory...');
-    memory = benchMemory();
-  }
-  if (selected('realistic')) {
-    console.error('bench: realistic memory...');
-    memory.push(...(await (await import('./realistic.ts')).benchRealisticMemory()));
-  }
-  if (selected('build')) {
-    console.error('bench: build memory...');
-    memory.push(...benchBuildMemory());
-  }
-  report(rows);
-  if (memory.length > 0) reportMemory(memory);
+  failures = await runSuites(suites);
 } finally {
   rmSync(BENCH_DIR, { recursive: true, force: true });
+}
+if (failures.length > 0) {
+  console.error(`\nbench: ${failures.length} of ${suites.length} suite(s) failed:`);
+  for (const { name, error } of failures) {
+    console.error(`  ${name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  // A suite abandoned at its limit may have left timers or sockets behind: do not wait for them.
+  if (failures.some(({ error }) => error instanceof BenchTimeoutError)) process.exit(1);
+  process.exitCode = 1;
 }

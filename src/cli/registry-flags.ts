@@ -1,8 +1,8 @@
 /**
  * The registry flags of the command line, as skopeo spells them: `--creds USER[:PASSWORD]`,
  * `--registry-token`, `--authfile`, `--tls-verify[=BOOL]` (`--insecure` for `--tls-verify=false`)
- * and `--cert-dir`, global; a command with two sides (copy) adds `--src-*` and `--dest-*`
- * versions that win over the global ones on their side.
+ * and `--cert-dir`, global; a command with two sides (copy, sync) adds `--src-*` and `--dest-*`
+ * versions that win over the global ones on their side, and `--src-no-creds`, `--dest-no-creds`.
  */
 import type { TransportOptions } from '../transports/index.ts';
 import { UsageError } from './run.ts';
@@ -75,10 +75,15 @@ export function registryOptions(flags: RegistryFlags, side?: Side): TransportOpt
   const certDir = pick<string>(flags, 'certDir', side);
   if (certDir !== undefined) options.certDir = certDir.value;
   const creds = pick<string>(flags, 'creds', side);
-  if (creds !== undefined) options.credentials = parseCreds(creds.value, creds.flag);
+  if (side !== undefined && flags[`${side}NoCreds`] === true) {
+    // skopeo's --src-no-creds / --dest-no-creds: anonymous, whatever is stored or given globally.
+    if (creds?.flag === `--${side}-creds`)
+      throw new UsageError(`--${side}-creds and --${side}-no-creds exclude each other`);
+    options.anonymous = true;
+  } else if (creds !== undefined) options.credentials = parseCreds(creds.value, creds.flag);
   const token = pick<string>(flags, 'registryToken', side);
   if (token !== undefined) options.registryToken = token.value;
-  if (creds !== undefined && token !== undefined) {
+  if (creds !== undefined && options.credentials !== undefined && token !== undefined) {
     throw new UsageError(`${creds.flag} and ${token.flag} exclude each other`);
   }
   const authFile = pick<string>(flags, 'authfile', side);
@@ -128,6 +133,7 @@ export function addSideRegistryOptions<
       parseBoolFlag(`--${side}-tls-verify`),
     );
     command.option(`--${side}-cert-dir <dir>`, `CA certificates and client pairs for the ${what} registry`);
+    command.option(`--${side}-no-creds`, `access the ${what} registry anonymously`);
   }
   return command;
 }

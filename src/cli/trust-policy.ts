@@ -47,16 +47,21 @@ export async function checkSigning(name: string, fingerprint: string): Promise<v
   await checkGpgSigning(name, fingerprint);
 }
 
-/** `--sign-by FINGERPRINT`: signs the written destination and says where the signature went. */
+/**
+ * `--sign-by FINGERPRINT`: signs the written destination (the key unlocked with `passphrase`,
+ * from `--sign-passphrase-file`, when given) and says where the signature went.
+ */
 export async function signDestination(
   name: string,
   digest: string,
   fingerprint: string,
   flags: PolicyFlags,
+  passphrase?: string,
 ): Promise<void> {
   const { signWithGpg } = await import('../trust/index.ts');
   const where = await signWithGpg(name, digest, fingerprint, {
     ...(flags.registriesD !== undefined ? { registries: { dir: flags.registriesD } } : {}),
+    ...(passphrase !== undefined ? { passphrase } : {}),
   });
   log(`signed ${digest} with key ${fingerprint}: ${where}`);
 }
@@ -101,13 +106,14 @@ export async function carryAlong(
 }
 
 /**
- * `--sign-by-sigstore-private-key KEY`: opens the cosign key before the copy (its password from
- * `COSIGN_PASSWORD`, else asked for), and returns the step that signs the destination after it,
+ * `--sign-by-sigstore-private-key KEY`: opens the cosign key before the copy (its password
+ * `password` from `--sign-passphrase-file`, else `COSIGN_PASSWORD`, else asked for), and returns the step that signs the destination after it,
  * claiming the destination reference with its tag as skopeo does.
  */
 export async function prepareSigstoreSigning(
   destination: string,
   keyPath: string,
+  password?: string,
 ): Promise<(digest: string, options: TransportOptions & { signal?: AbortSignal }) => Promise<void>> {
   const { readKeyFile } = await import('./commands/sign.ts');
   const { keyPassword } = await import('./commands/key.ts');
@@ -127,7 +133,11 @@ export async function prepareSigstoreSigning(
     const { formatReference, withDefaultTag } = await import('../reference/index.ts');
     identity = formatReference(withDefaultTag(parseRegistryReference(reference)));
   }
-  const key = await readPrivateKey(await readKeyFile(keyPath), await keyPassword(false), keyPath);
+  const key = await readPrivateKey(
+    await readKeyFile(keyPath),
+    password ?? (await keyPassword(false)),
+    keyPath,
+  );
   return async (digest, options) => {
     // The name resolves to what the copy just wrote; the result says which digest was signed.
     const result = await signImage(destination, keySigner(key), {

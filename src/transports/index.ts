@@ -35,6 +35,8 @@ export interface TransportOptions {
    * `$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`, Docker's `config.json`.
    */
   authFile?: string;
+  /** Registries: access anonymously, reading no stored credentials (`--src-no-creds`, `--dest-no-creds`). */
+  anonymous?: boolean;
   /** Registries: the only registries.conf read (`--registries-conf`); default `$CONTAINERS_REGISTRIES_CONF`, else the system and user files. */
   registriesConf?: string;
   /** Registries: prefixed to `/etc/containers/registries.conf[.d]` (default `/`), for tests and chroots. */

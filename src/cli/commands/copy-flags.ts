@@ -1,9 +1,10 @@
 /**
  * skopeo's smaller `copy` flags: `--digestfile`, `--additional-tag`, `--retry-times` with
- * `--retry-delay`, and `--preserve-digests`. Each is a function `copy` calls; none changes
- * what a copy without the flag does.
+ * `--retry-delay`, `--sign-passphrase-file` and `--preserve-digests`. Each is a function `copy`
+ * (and `sync`, for the retries, the passphrase and the digests) calls; none changes what a copy
+ * without the flag does.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { declaredCompression, formatOf } from '../../copy/convert.ts';
 import type { Compression, ImageFormat } from '../../copy/index.ts';
@@ -80,6 +81,38 @@ export async function withRetries<T>(
       });
     }
   }
+}
+
+/**
+ * `--sign-passphrase-file FILE`: the passphrase of the signing key (`--sign-by`'s GPG key or
+ * `--sign-by-sigstore-private-key`'s, not both), read as skopeo reads it: the file's first line,
+ * its newline taken off. A usage error without one signing flag; INVALID_ARGUMENT when the file
+ * cannot be read.
+ */
+export async function readPassphraseFile(
+  file: string | undefined,
+  signing: { signBy?: string | undefined; signBySigstorePrivateKey?: string | undefined },
+): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  const gpg = signing.signBy !== undefined;
+  const sigstore = signing.signBySigstorePrivateKey !== undefined;
+  if (!gpg && !sigstore)
+    throw new UsageError('--sign-passphrase-file needs --sign-by or --sign-by-sigstore-private-key');
+  if (gpg && sigstore)
+    throw new UsageError(
+      'only one of --sign-by and --sign-by-sigstore-private-key can be used with --sign-passphrase-file',
+    );
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new OciError(
+      ErrorCode.INVALID_ARGUMENT,
+      `--sign-passphrase-file: cannot read ${file}: ${(err as Error).message}`,
+    );
+  }
+  const newline = text.indexOf('\n');
+  return newline < 0 ? text : text.slice(0, newline);
 }
 
 /** Writes `digest` to `file` as skopeo's `--digestfile` does: the digest alone, no newline. */

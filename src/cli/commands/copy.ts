@@ -43,8 +43,12 @@ export function copyCommand() {
     .option('-q, --quiet', 'no progress output')
     .option('--sign-by <fingerprint>', 'sign the destination with this GPG key (GNUPGHOME keyring)')
     .option(
+      '--sign-passphrase-file <file>',
+      'the passphrase of the signing key (--sign-by or --sign-by-sigstore-private-key): the first line of this file',
+    )
+    .option(
       '--sign-by-sigstore-private-key <file>',
-      'sign the destination with this cosign key (a .sig attachment; password from COSIGN_PASSWORD)',
+      'sign the destination with this cosign key (a .sig attachment; password from --sign-passphrase-file or COSIGN_PASSWORD)',
     )
     .option(
       '--policy <file>',
@@ -77,6 +81,7 @@ export function copyCommand() {
       const progress = await createProgress({ json: options.json, quiet: options.quiet });
       const signal = commandSignal();
       const extraTags = options.additionalTag ?? [];
+      const passphrase = await flags.readPassphraseFile(options.signPassphraseFile, options);
       flags.checkAdditionalTags(dst, extraTags);
       // Once the image is written, a failure (signing, tagging) is reported, not retried.
       let written = false;
@@ -92,7 +97,7 @@ export function copyCommand() {
                 const sigstoreSign =
                   options.signBySigstorePrivateKey === undefined
                     ? undefined
-                    : await prepareSigstoreSigning(dst, options.signBySigstorePrivateKey);
+                    : await prepareSigstoreSigning(dst, options.signBySigstorePrivateKey, passphrase);
                 const top = await source.resolve({ signal });
                 if (options.preserveDigests === true)
                   await flags.checkPreservedDigests(
@@ -129,7 +134,7 @@ export function copyCommand() {
                   });
                 }
                 if (options.signBy !== undefined)
-                  await signDestination(dst, result.digest, options.signBy, trust);
+                  await signDestination(dst, result.digest, options.signBy, trust, passphrase);
                 await sigstoreSign?.(result.digest, { ...transportOptions(command, 'dest'), signal });
                 for (const tag of extraTags) {
                   const { pinned } = await import('../../transports/index.ts');

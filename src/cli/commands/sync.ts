@@ -3,7 +3,8 @@
  * a YAML file's selections (`--src yaml`) or of a folder of image folders (`--src dir`) to a
  * registry (`--dest docker`), skopeo's `dir:` folders (`--dest dir`) or one OCI layout per
  * repository (`--dest oci`), converting (`--format`), carrying the source's signatures and
- * signing (`--sign-by`, `--sign-by-sigstore-private-key`) as `copy` does. Prints each image
+ * signing (`--sign-by` with `--sign-passphrase-file`, `--sign-by-sigstore-private-key`) and
+ * retrying each image (`--retry-times`, `--retry-delay`) as `copy` does. Prints each image
  * written, and with `--keep-going` a summary of the failures at the end (non-zero exit).
  */
 import { readFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { log, writeLine } from '../output.ts';
 import { addSideRegistryOptions } from '../registry-flags.ts';
 import { UsageError } from '../run.ts';
 import { commandSignal } from '../signal.ts';
+import { parseDuration, parseRetryTimes, readPassphraseFile, withRetries } from './copy-flags.ts';
 
 /** Parses a positive integer option value. */
 function positive(flag: string): (value: string) => number {
@@ -69,8 +71,12 @@ export function syncCommand() {
     .option('--remove-signatures', "do not copy the source's signatures and referrers")
     .option('--sign-by <fingerprint>', 'sign each image written with this GPG key (GNUPGHOME keyring)')
     .option(
+      '--sign-passphrase-file <file>',
+      'the passphrase of the signing key (--sign-by or --sign-by-sigstore-private-key): the first line of this file',
+    )
+    .option(
       '--sign-by-sigstore-private-key <file>',
-      'sign each image written with this cosign key (a .sig attachment; password from COSIGN_PASSWORD)',
+      'sign each image written with this cosign key (a .sig attachment; password from --sign-passphrase-file or COSIGN_PASSWORD)',
     )
     .option('--registries.d <dir>', 'the registries.d folder saying where signatures are stored')
     .option(
@@ -78,6 +84,16 @@ export function syncCommand() {
       'the trust policy (default: ~/.config/containers/policy.json, /etc/containers/policy.json)',
     )
     .option('--insecure-policy', 'do not check the sources against any trust policy')
+    .option(
+      '--retry-times <n>',
+      'retry an image copy that failed on a transient fault this many times',
+      parseRetryTimes,
+    )
+    .option(
+      '--retry-delay <duration>',
+      'wait this long before each retry (default 1s, doubling)',
+      (v: string) => parseDuration(v),
+    )
     .option('-q, --quiet', 'no per-image lines on stderr')
     .action(async (src, dst, options, command) => {
       const sync = await import('../../copy/sync/index.ts');
@@ -86,6 +102,8 @@ export function syncCommand() {
       const target = { kind: options.dest, destination: dst, scoped: options.scoped === true };
       if (options.dest !== 'docker' && /^docker:\/\//.test(dst))
         throw new UsageError(`--dest ${options.dest} takes a folder, not ${dst}`);
+      const passphrase = await readPassphraseFile(options.signPassphraseFile, options);
+      const retryTimes = options.retryTimes ?? 0;
       const sourceOptions = transportOptions(command, 'src');
       const destinationOptions = transportOptions(command, 'dest');
       const openers = await sync.sharedOpeners({ openSource, openSink });
@@ -104,7 +122,7 @@ export function syncCommand() {
             : options.src === 'dir'
               ? await sync.planDirSource(src, target, sourceOptions)
               : await sync.planRegistrySource(src, target, sourceOptions, openers.openLister, signal);
-        trust = await trustSteps(items, options, destinationOptions);
+        trust = await trustSteps(items, { ...options, passphrase }, destinationOptions);
       } catch (err) {
         await openers.close();
         throw err;
@@ -123,6 +141,12 @@ export function syncCommand() {
           keepGoing: options.keepGoing === true,
           ...(options.images !== undefined ? { images: options.images } : {}),
           ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+          ...(retryTimes > 0
+            ? {
+                retry: (attempt, how) =>
+                  withRetries(retryTimes, options.retryDelay, attempt, how.signal, how.retryable),
+              }
+            : {}),
           signal,
           onOutcome: (o) => {
             if (options.quiet) return;
@@ -172,6 +196,8 @@ interface TrustFlags {
   preserveDigests?: boolean;
   removeSignatures?: boolean;
   signBy?: string;
+  /** The passphrase of the signing key, from `--sign-passphrase-file`. */
+  passphrase?: string | undefined;
   signBySigstorePrivateKey?: string;
   'registries.d'?: string;
   policy?: string;
@@ -202,7 +228,7 @@ async function trustSteps(
     await trust.checkSigning(first.destination, flags.signBy);
   let sigstore: SigstoreSigning | undefined;
   if (flags.signBySigstorePrivateKey !== undefined && first !== undefined && flags.dryRun !== true)
-    sigstore = await sigstoreSigning(first.destination, flags.signBySigstorePrivateKey);
+    sigstore = await sigstoreSigning(first.destination, flags.signBySigstorePrivateKey, flags.passphrase);
   const format = flags.format === 'v2s2' ? ('docker' as const) : flags.format;
   return {
     signs: flags.signBy !== undefined || sigstore !== undefined,
@@ -226,7 +252,7 @@ async function trustSteps(
         });
       }
       if (flags.signBy !== undefined)
-        await trust.signDestination(item.destination, result.digest, flags.signBy, policy);
+        await trust.signDestination(item.destination, result.digest, flags.signBy, policy, flags.passphrase);
       await sigstore?.(item.destination, result.digest, { ...destinationOptions, signal });
     },
   };
@@ -240,11 +266,15 @@ type SigstoreSigning = (
 ) => Promise<void>;
 
 /**
- * `--sign-by-sigstore-private-key`: the key opened once (its password from `COSIGN_PASSWORD`,
- * else asked for), and a step signing each destination in cosign's tag scheme, claiming the
- * destination name with its tag as skopeo does. UNSUPPORTED up front for `dir` destinations.
+ * `--sign-by-sigstore-private-key`: the key opened once (its password `password` from
+ * `--sign-passphrase-file`, else `COSIGN_PASSWORD`, else asked for), and a step signing each
+ * destination in cosign's tag scheme, claiming the destination name with its tag as skopeo does. UNSUPPORTED up front for `dir` destinations.
  */
-async function sigstoreSigning(sample: string, keyPath: string): Promise<SigstoreSigning> {
+async function sigstoreSigning(
+  sample: string,
+  keyPath: string,
+  password: string | undefined,
+): Promise<SigstoreSigning> {
   const { readKeyFile } = await import('./sign.ts');
   const { keyPassword } = await import('./key.ts');
   const { keySigner, readPrivateKey, signImage } = await import('../../trust/index.ts');
@@ -257,7 +287,7 @@ async function sigstoreSigning(sample: string, keyPath: string): Promise<Sigstor
       '--sign-by-sigstore-private-key signs registry and oci: images only, not dir: folders',
     );
   const signer = keySigner(
-    await readPrivateKey(await readKeyFile(keyPath), await keyPassword(false), keyPath),
+    await readPrivateKey(await readKeyFile(keyPath), password ?? (await keyPassword(false)), keyPath),
   );
   return async (destination, digest, options) => {
     const { label, reference } = transportOf(destination);

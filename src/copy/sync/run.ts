@@ -1,8 +1,8 @@
 /**
  * Running a sync plan: images copied in parallel through the copy engine, each blob sent once per
- * destination, images already at the destination (same manifest digest) skipped, and on failure
- * either a stop (the others aborted) or, with `keepGoing`, the rest copied and every failure
- * reported at the end.
+ * destination, images already at the destination (same manifest digest) skipped, each image's
+ * copy retried as the caller's `retry` decides, and on failure either a stop (the others aborted)
+ * or, with `keepGoing`, the rest copied and every failure reported at the end.
  */
 import { ErrorCode, isOciError, OciError } from '../../errors/index.ts';
 import { limiter } from '../../image/limit.ts';
@@ -52,6 +52,15 @@ export interface SyncOptions {
   images?: number;
   /** Blob transfers in flight per image. */
   jobs?: number;
+  /**
+   * Runs each image's copy (`attempt`), trying it again as the caller decides (skopeo's
+   * `--retry-times`); `retryable()` turns false once the image is written, so the steps after it
+   * (signing) are never done twice. Default: one attempt.
+   */
+  retry?: <T>(
+    attempt: () => Promise<T>,
+    how: { retryable: () => boolean; signal: AbortSignal },
+  ) => Promise<T>;
   signal?: AbortSignal;
   /** Called once per image as it settles. */
   onOutcome?: (outcome: SyncOutcome) => void;
@@ -130,7 +139,7 @@ export async function runSync(
   };
   let firstFailure: unknown;
 
-  const syncOne = async (item: SyncItem): Promise<SyncOutcome> => {
+  const copyOne = async (item: SyncItem, onWritten: () => void): Promise<SyncOutcome> => {
     signal.throwIfAborted();
     const source = await open.openSource(item.source, item.sourceOptions);
     try {
@@ -153,6 +162,7 @@ export async function runSync(
           jobs: options.jobs ?? DEFAULT_COPY_JOBS,
           signal,
         });
+        onWritten();
         await options.finish?.({ item, source, sink, sourceDigest: top.digest, result, signal });
         return { item, state: 'copied', digest: result.digest };
       } finally {
@@ -161,6 +171,15 @@ export async function runSync(
     } finally {
       await source.close();
     }
+  };
+
+  const syncOne = async (item: SyncItem): Promise<SyncOutcome> => {
+    let written = false;
+    const attempt = () =>
+      copyOne(item, () => {
+        written = true;
+      });
+    return options.retry ? options.retry(attempt, { retryable: () => !written, signal }) : attempt();
   };
 
   const outcomes = await Promise.all(

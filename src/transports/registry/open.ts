@@ -7,7 +7,7 @@
 import { apiHost, validateRegistry } from '../../reference/index.ts';
 import { createAuthFileStore } from './auth/auth-files.ts';
 import { createAuthenticator } from './auth/authenticator.ts';
-import { fixedCredentialStore } from './auth/credentials.ts';
+import { fixedCredentialStore, memoryCredentialStore } from './auth/credentials.ts';
 import { registryTokenAuthenticator } from './auth/registry-token.ts';
 import { createTokenFetcher, type TokenFetcher } from './auth/token.ts';
 import { RegistryClient, type RegistryClientOptions } from './client.ts';
@@ -23,6 +23,8 @@ export interface RegistryConnectionOptions extends RegistryTlsOptions {
   registryToken?: string;
   /** The only auth file read (`--authfile`); default `$REGISTRY_AUTH_FILE`, else the containers and Docker files in turn. */
   authFile?: string;
+  /** Access the registry anonymously: no stored credentials are read (`--src-no-creds`, `--dest-no-creds`). */
+  anonymous?: boolean;
 }
 
 /** Options of {@link openRegistryClient}: the client's own, with the connection options above. */
@@ -43,6 +45,7 @@ export async function openRegistryClient(
     credentials,
     registryToken,
     authFile,
+    anonymous,
     tlsVerify: verifyOption,
     certDir,
     certsDirectories,
@@ -69,7 +72,9 @@ export async function openRegistryClient(
       : createAuthenticator({
           credentials: credentials
             ? fixedCredentialStore(credentials)
-            : createAuthFileStore(authFile !== undefined ? { authFile } : {}),
+            : anonymous === true
+              ? memoryCredentialStore()
+              : createAuthFileStore(authFile !== undefined ? { authFile } : {}),
           fetchToken,
           // A registry the caller marked unverified may have its token service on plain HTTP too.
           ...(tlsVerify === false ? { insecureHosts: [name, target] } : {}),

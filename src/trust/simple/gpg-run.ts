@@ -26,20 +26,24 @@ const BASE_FLAGS = [
   '3',
 ];
 
+/** The file descriptor a `passphrase` is handed to gpg on (`--passphrase-fd`), never the command line. */
+export const PASSPHRASE_FD = 4;
+
 /**
- * Runs `gpg [--homedir HOME] …args` with `input` on stdin. UNSUPPORTED when gpg is not installed;
- * TOO_LARGE when it writes more than `maxOutput` bytes (it is then killed).
+ * Runs `gpg [--homedir HOME] …args` with `input` on stdin, and `passphrase` (when given) on file
+ * descriptor {@link PASSPHRASE_FD}. UNSUPPORTED when gpg is not installed; TOO_LARGE when it
+ * writes more than `maxOutput` bytes (it is then killed).
  */
 export function runGpg(
   args: string[],
   input: Uint8Array,
-  options: { homedir?: string; maxOutput?: number; env?: NodeJS.ProcessEnv } = {},
+  options: { homedir?: string; maxOutput?: number; env?: NodeJS.ProcessEnv; passphrase?: string } = {},
 ): Promise<GpgOutput> {
   const maxOutput = options.maxOutput ?? 4 * 1024 * 1024;
   const flags = [...(options.homedir !== undefined ? ['--homedir', options.homedir] : []), ...BASE_FLAGS];
   return new Promise((resolve, reject) => {
     const child = spawn('gpg', [...flags, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe', options.passphrase !== undefined ? 'pipe' : 'ignore'],
       env: { ...process.env, ...options.env, LC_ALL: 'C' },
     });
     const out: Buffer[] = [];
@@ -95,6 +99,11 @@ export function runGpg(
           .map((l) => l.slice('[GNUPG:] '.length)),
       });
     });
+    const passphraseStream = child.stdio[PASSPHRASE_FD] as NodeJS.WritableStream | null;
+    passphraseStream?.on('error', () => {
+      // gpg may exit without reading the passphrase; its exit code says why.
+    });
+    passphraseStream?.end(`${options.passphrase}\n`);
     child.stdin?.end(input);
   });
 }

@@ -10,28 +10,41 @@ import { join } from 'node:path';
 import { ErrorCode, OciError } from '../../errors/index.ts';
 import { MAX_SIGNATURE_BYTES } from '../limits.ts';
 import { rejection } from '../rejection.ts';
-import { gpgMessage, runGpg } from './gpg-run.ts';
+import { gpgMessage, PASSPHRASE_FD, runGpg } from './gpg-run.ts';
 
 /**
  * Signs `payload` with the secret key `fingerprint` of the keyring in `GNUPGHOME` (or
- * `options.homedir`): an OpenPGP signed message, binary, as containers/image writes it.
- * NOT_FOUND when the keyring has no usable secret key by that name (or it needs a passphrase).
+ * `options.homedir`): an OpenPGP signed message, binary, as containers/image writes it. A
+ * `passphrase` unlocks the key (handed to gpg on a file descriptor, pinentry in loopback mode).
+ * NOT_FOUND when the keyring has no usable secret key by that name (or it needs a passphrase
+ * not given); WRONG_PASSWORD when gpg refused the passphrase given.
  */
 export async function gpgSign(
   payload: Uint8Array,
   fingerprint: string,
-  options: { homedir?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { homedir?: string; env?: NodeJS.ProcessEnv; passphrase?: string } = {},
 ): Promise<Buffer> {
   checkKeyName(fingerprint);
-  const out = await runGpg(
-    ['--pinentry-mode', 'error', '--local-user', fingerprint, '--sign'],
-    payload,
-    options,
-  );
+  const unlock =
+    options.passphrase === undefined
+      ? ['--pinentry-mode', 'error']
+      : ['--pinentry-mode', 'loopback', '--passphrase-fd', String(PASSPHRASE_FD)];
+  const out = await runGpg([...unlock, '--local-user', fingerprint, '--sign'], payload, options);
+  if (options.passphrase !== undefined && out.status.some(saysBadPassphrase)) {
+    throw new OciError(
+      ErrorCode.WRONG_PASSWORD,
+      `gpg could not unlock key ${fingerprint} with the passphrase given: ${gpgMessage(out)}`,
+      { data: { fingerprint } },
+    );
+  }
   if (out.code !== 0 || out.stdout.byteLength === 0) {
     throw new OciError(
       ErrorCode.NOT_FOUND,
-      `gpg could not sign with key ${fingerprint}: ${gpgMessage(out)} (is the secret key in GNUPGHOME, without a passphrase?)`,
+      `gpg could not sign with key ${fingerprint}: ${gpgMessage(out)} (${
+        options.passphrase === undefined
+          ? 'is the secret key in GNUPGHOME? A key with a passphrase needs --sign-passphrase-file'
+          : 'is the secret key in GNUPGHOME?'
+      })`,
       { data: { fingerprint } },
     );
   }
@@ -61,6 +74,16 @@ export async function requireSecretKey(
       },
     );
   }
+}
+
+/** GPG_ERR_BAD_PASSPHRASE, the low 16 bits of a libgpg-error code. */
+const GPG_ERR_BAD_PASSPHRASE = 11;
+
+/** True for a status line saying the passphrase was wrong (`BAD_PASSPHRASE`, or `FAILURE sign` with its code). */
+function saysBadPassphrase(line: string): boolean {
+  if (line.startsWith('BAD_PASSPHRASE')) return true;
+  const failure = /^(?:FAILURE|ERROR) \S+ ([0-9]+)$/.exec(line);
+  return failure !== null && (Number(failure[1]) & 0xffff) === GPG_ERR_BAD_PASSPHRASE;
 }
 
 /** INVALID_ARGUMENT unless `fingerprint` reads as a key name (never as a gpg option). */

@@ -18,6 +18,8 @@ export interface GpgSignOptions {
   gnupgHome?: string;
   /** Signatures already stored for the digest are kept (appended to), unless false. Default true. */
   keepExisting?: boolean;
+  /** The passphrase of the signing key (`--sign-passphrase-file`), when it has one. */
+  passphrase?: string;
 }
 
 /**
@@ -67,11 +69,10 @@ export async function signWithGpg(
     creator: 'ocikit',
     timestamp: Math.floor(Date.now() / 1000),
   });
-  const signature = await gpgSign(
-    payload,
-    fingerprint,
-    options.gnupgHome !== undefined ? { homedir: options.gnupgHome } : {},
-  );
+  const signature = await gpgSign(payload, fingerprint, {
+    ...(options.gnupgHome !== undefined ? { homedir: options.gnupgHome } : {}),
+    ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
+  });
   const config = await loadRegistriesConfig(options.registries);
   const url = lookasideRepositoryUrl(config, ref, true);
   const existing = options.keepExisting === false ? [] : await readLookaside(url, digest);
