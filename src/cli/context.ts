@@ -25,15 +25,19 @@ export function transportOptions(command: { optsWithGlobals(): object }, side?: 
   };
 }
 
-/** Opens `name` as a source, runs `fn`, and closes the source whatever happens. */
+/**
+ * Opens `name` as a source with the `side`'s registry options (`src` unless it reads back what a
+ * command wrote to its destination), runs `fn`, and closes the source whatever happens.
+ */
 export async function withSource<T>(
   name: string,
   command: { optsWithGlobals(): object },
   fn: (source: ImageSource) => Promise<T>,
+  side: 'src' | 'dest' = 'src',
 ): Promise<T> {
   const { openSource } = await import('../transports/index.ts');
   await noteAssumedTag(name, command);
-  const source = await openSource(name, transportOptions(command, 'src'));
+  const source = await openSource(name, transportOptions(command, side));
   try {
     return await fn(source);
   } finally {

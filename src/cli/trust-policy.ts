@@ -42,9 +42,9 @@ export async function enforceImagePolicy(
 }
 
 /** Before a copy with `--sign-by`: refuses (nothing written) when signing cannot happen. */
-export async function checkSigning(name: string, fingerprint: string): Promise<void> {
+export async function checkSigning(name: string, fingerprint: string, passphrase?: string): Promise<void> {
   const { checkGpgSigning } = await import('../trust/index.ts');
-  await checkGpgSigning(name, fingerprint);
+  await checkGpgSigning(name, fingerprint, passphrase !== undefined ? { passphrase } : {});
 }
 
 /**

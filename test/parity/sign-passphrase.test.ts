@@ -112,7 +112,9 @@ describe('--sign-passphrase-file unlocks the --sign-by key (copy and sync)', () 
     );
     assert.equal(wrong.code, 1, wrong.stderr);
     assert.match(wrong.stderr, /^ocikit: WRONG_PASSWORD: /m);
-    assert.equal(await skopeoAccepts(`${registry.host}/copied/wrong:1`), false);
+    // The passphrase is tried before the copy: the destination is not left holding an unsigned image.
+    const unsigned = await ocikit(['digest', `${registry.host}/copied/wrong:1`]);
+    assert.equal(unsigned.code, 1, 'a wrong passphrase wrote nothing');
     const right = await withKeyring(
       copyArgs(`${registry.host}/copied/right:1`, ['--sign-passphrase-file', rightFile]),
     );
@@ -138,6 +140,8 @@ describe('--sign-passphrase-file unlocks the --sign-by key (copy and sync)', () 
     const wrong = await withKeyring(syncArgs('wrong', wrongFile));
     assert.equal(wrong.code, 1, wrong.stderr);
     assert.match(wrong.stderr, /WRONG_PASSWORD/);
+    const unsigned = await ocikit(['digest', `${registry.host}/wrong/a:1`]);
+    assert.equal(unsigned.code, 1, 'a wrong passphrase wrote nothing');
     const right = await withKeyring(syncArgs('synced', rightFile));
     assert.equal(right.code, 0, right.stderr);
     for (const name of ['a', 'b'])

@@ -132,6 +132,18 @@ describe('sync flags from skopeo: retries and anonymous access', () => {
     assert.equal(other.code, 0, other.stderr);
   });
 
+  test("copy --additional-tag reads the image it wrote with the destination side's credentials", async () => {
+    // The source is anonymous, the destination needs the stored credentials: tagging the written
+    // image again must not go to the destination as the source side.
+    const result = await ocikit(
+      ['copy', '-q', '--src-no-creds', image, `${locked.host}/tagged:1`, '--additional-tag', '2'],
+      { env: stored },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const second = await ocikit(['digest', `${locked.host}/tagged:2`], { env: stored });
+    assert.equal(second.out, digest, second.stderr);
+  });
+
   test('--src-creds with --src-no-creds is a usage error', async () => {
     for (const command of ['copy', 'sync']) {
       const result = await ocikit([

@@ -93,7 +93,7 @@ export function copyCommand() {
             withSource(src, command, (source) =>
               withSink(dst, command, async (sink) => {
                 const trust = { ...options, registriesD: options['registries.d'] };
-                if (options.signBy !== undefined) await checkSigning(dst, options.signBy);
+                if (options.signBy !== undefined) await checkSigning(dst, options.signBy, passphrase);
                 const sigstoreSign =
                   options.signBySigstorePrivateKey === undefined
                     ? undefined
@@ -139,10 +139,15 @@ export function copyCommand() {
                 for (const tag of extraTags) {
                   const { pinned } = await import('../../transports/index.ts');
                   const tagged = await flags.additionalTagName(dst, tag);
-                  await withSource(await pinned(dst, result.digest), command, (stored) =>
-                    withSink(tagged, command, (extra) =>
-                      copyImage(stored, extra, { allPlatforms: true, signal }),
-                    ),
+                  // The image just written is read back from the destination, with its credentials.
+                  await withSource(
+                    await pinned(dst, result.digest),
+                    command,
+                    (stored) =>
+                      withSink(tagged, command, (extra) =>
+                        copyImage(stored, extra, { allPlatforms: true, signal }),
+                      ),
+                    'dest',
                   );
                 }
                 if (options.digestfile !== undefined)

@@ -225,7 +225,7 @@ async function trustSteps(
   const policy = { ...flags, registriesD: flags['registries.d'] };
   const first = items[0];
   if (flags.signBy !== undefined && first !== undefined && flags.dryRun !== true)
-    await trust.checkSigning(first.destination, flags.signBy);
+    await trust.checkSigning(first.destination, flags.signBy, flags.passphrase);
   let sigstore: SigstoreSigning | undefined;
   if (flags.signBySigstorePrivateKey !== undefined && first !== undefined && flags.dryRun !== true)
     sigstore = await sigstoreSigning(first.destination, flags.signBySigstorePrivateKey, flags.passphrase);

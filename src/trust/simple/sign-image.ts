@@ -24,7 +24,9 @@ export interface GpgSignOptions {
 
 /**
  * Checks before a copy that `name` is a registry name and that the keyring has the secret key
- * `fingerprint`: UNSUPPORTED or NOT_FOUND, so nothing is written when signing cannot happen.
+ * `fingerprint`: UNSUPPORTED or NOT_FOUND, so nothing is written when signing cannot happen. With
+ * a `passphrase`, a throwaway payload is signed too, so a wrong passphrase fails (WRONG_PASSWORD)
+ * before anything is copied rather than leaving the destination unsigned.
  */
 export async function checkGpgSigning(
   name: string,
@@ -32,7 +34,13 @@ export async function checkGpgSigning(
   options: GpgSignOptions = {},
 ): Promise<void> {
   registryName(name);
-  await requireSecretKey(fingerprint, options.gnupgHome !== undefined ? { homedir: options.gnupgHome } : {});
+  const homedir = options.gnupgHome !== undefined ? { homedir: options.gnupgHome } : {};
+  await requireSecretKey(fingerprint, homedir);
+  if (options.passphrase !== undefined)
+    await gpgSign(new TextEncoder().encode('ocikit: passphrase check'), fingerprint, {
+      ...homedir,
+      passphrase: options.passphrase,
+    });
 }
 
 /** The reference part of a registry name; UNSUPPORTED for other transports. */
