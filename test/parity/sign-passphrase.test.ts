@@ -12,7 +12,13 @@ import { ocikit } from '../helpers/cli.ts';
 import { run } from '../helpers/exec.ts';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
 import { suiteScratch } from '../helpers/tmp.ts';
-import { gpgHome, signedByPolicy, stopGpgAgent } from '../trust/gpg-helpers.ts';
+import {
+  generateGpgKey,
+  gpgHome,
+  signedByPolicy,
+  skopeoAcceptsSigned,
+  stopGpgAgent,
+} from '../trust/gpg-helpers.ts';
 import { ok } from './sync-fixtures.ts';
 
 const PASSPHRASE = 'correct horse battery';
@@ -40,7 +46,7 @@ describe('--sign-passphrase-file unlocks the --sign-by key (copy and sync)', () 
     yaml = join(dir, 'images.yaml');
     await writeFile(yaml, `${registry.host}:\n  images:\n    src/a: ["1"]\n    src/b: ["1"]\n`);
     home = await gpgHome(dir);
-    fingerprint = await protectedKey(home, 'locked@example.test', PASSPHRASE);
+    ({ fingerprint } = await generateGpgKey(home, 'locked@example.test', PASSPHRASE));
     registriesD = join(dir, 'registries.d');
     await mkdir(registriesD);
     await writeFile(
@@ -71,25 +77,8 @@ describe('--sign-passphrase-file unlocks the --sign-by key (copy and sync)', () 
   }
 
   /** Whether skopeo, under the signedBy policy of the key, accepts pulling `image`. */
-  async function skopeoAccepts(image: string): Promise<boolean> {
-    try {
-      await run('skopeo', [
-        '--policy',
-        join(dir, 'policy.json'),
-        '--registries.d',
-        registriesD,
-        'copy',
-        '--quiet',
-        '--remove-signatures',
-        '--src-tls-verify=false',
-        `docker://${image}`,
-        `oci:${join(dir, `pulled-${Math.random().toString(36).slice(2)}`)}:x`,
-      ]);
-      return true;
-    } catch {
-      return false;
-    }
-  }
+  const skopeoAccepts = (image: string): Promise<boolean> =>
+    skopeoAcceptsSigned(image, join(dir, 'policy.json'), registriesD, dir);
 
   const copyArgs = (destination: string, extra: string[]) => [
     'copy',
@@ -214,27 +203,3 @@ describe('--sign-passphrase-file unlocks the --sign-by key (copy and sync)', () 
     }
   });
 });
-
-/** Generates a signing key protected by `passphrase` in `home`; returns its fingerprint. */
-async function protectedKey(home: string, email: string, passphrase: string): Promise<string> {
-  const env = { GNUPGHOME: home };
-  await run(
-    'gpg',
-    [
-      '--batch',
-      '--pinentry-mode',
-      'loopback',
-      '--passphrase',
-      passphrase,
-      '--quick-gen-key',
-      `Test <${email}>`,
-      'default',
-      'default',
-      'never',
-    ],
-    { env },
-  );
-  const listed = await run('gpg', ['--batch', '--with-colons', '--list-secret-keys', email], { env });
-  const fpr = listed.split('\n').find((l) => l.startsWith('fpr:'));
-  return fpr?.split(':')[9] ?? '';
-}

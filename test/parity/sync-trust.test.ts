@@ -18,6 +18,7 @@ import {
   generateGpgKey,
   gpgHome,
   signedByPolicy,
+  skopeoAcceptsSigned,
   stopGpgAgent,
   type TestGpgKey,
 } from '../trust/gpg-helpers.ts';
@@ -68,26 +69,9 @@ describe('ocikit sync: formats and signatures, checked with skopeo', () => {
   const rawManifest = async (image: string): Promise<{ mediaType?: string }> =>
     JSON.parse(await rawBytes(image));
 
-  /** Whether skopeo, under `policy`, accepts pulling `image` (its lookaside in registries.d). */
-  async function skopeoAccepts(image: string, policy: string): Promise<boolean> {
-    try {
-      await run('skopeo', [
-        '--policy',
-        join(dir, policy),
-        '--registries.d',
-        registriesD,
-        'copy',
-        '--quiet',
-        '--remove-signatures',
-        '--src-tls-verify=false',
-        `docker://${image}`,
-        `oci:${join(dir, `pulled-${Math.random().toString(36).slice(2)}`)}:x`,
-      ]);
-      return true;
-    } catch {
-      return false;
-    }
-  }
+  /** Whether skopeo, under the policy file `policy` in the scratch folder, accepts pulling `image`. */
+  const skopeoAccepts = (image: string, policy: string): Promise<boolean> =>
+    skopeoAcceptsSigned(image, join(dir, policy), registriesD, dir);
 
   test('--format v2s2 writes Docker manifests with the content skopeo sync --format v2s2 writes', async () => {
     await run('skopeo', [

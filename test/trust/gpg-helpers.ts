@@ -20,8 +20,11 @@ export async function gpgHome(dir: string): Promise<string> {
   return home;
 }
 
-/** Generates a signing key without passphrase for `email` in `home`; exports its public key beside it. */
-export async function generateGpgKey(home: string, email: string): Promise<TestGpgKey> {
+/**
+ * Generates a signing key for `email` in `home`, protected by `passphrase` (none by default);
+ * exports its public key beside it.
+ */
+export async function generateGpgKey(home: string, email: string, passphrase = ''): Promise<TestGpgKey> {
   const env = { GNUPGHOME: home };
   await run(
     'gpg',
@@ -30,7 +33,7 @@ export async function generateGpgKey(home: string, email: string): Promise<TestG
       '--pinentry-mode',
       'loopback',
       '--passphrase',
-      '',
+      passphrase,
       '--quick-gen-key',
       `Test <${email}>`,
       'default',
@@ -64,4 +67,33 @@ export function signedByPolicy(keyPath: string, signedIdentity?: object): string
       },
     },
   });
+}
+
+/**
+ * Whether skopeo, under the policy file `policyPath` and the registries.d folder `registriesD`,
+ * accepts pulling `image` from a plain-HTTP registry (pulled into a new layout under `scratch`).
+ */
+export async function skopeoAcceptsSigned(
+  image: string,
+  policyPath: string,
+  registriesD: string,
+  scratch: string,
+): Promise<boolean> {
+  try {
+    await run('skopeo', [
+      '--policy',
+      policyPath,
+      '--registries.d',
+      registriesD,
+      'copy',
+      '--quiet',
+      '--remove-signatures',
+      '--src-tls-verify=false',
+      `docker://${image}`,
+      `oci:${join(scratch, `pulled-${Math.random().toString(36).slice(2)}`)}:x`,
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
 }
