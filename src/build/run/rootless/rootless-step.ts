@@ -65,16 +65,22 @@ export async function rootlessStep<L = SpooledRunLayer>(
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       });
       let settled: Extract<FromWorker, { t: 'done' }> | OciError | undefined;
+      // A failed send (the worker or unshare already gone) is not the step's error: 'close' says
+      // why it ended. With a callback, Node reports it there instead of as an 'error' event.
       const tell = (message: ToWorker): void => {
-        if (child.connected) child.send(message);
+        if (child.connected) child.send(message, () => {});
       };
       const onAbort = (): void => tell({ t: 'abort' });
       signal?.addEventListener('abort', onAbort, { once: true });
       child.stderr?.on('data', (chunk: Buffer) => {
         if (stderr.length < 64) stderr.push(chunk);
       });
-      child.on('error', (err) =>
-        reject(new OciError(ErrorCode.UNSUPPORTED, `rootless RUN needs util-linux unshare: ${err.message}`)),
+      child.on('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'ENOENT' || err.code === 'EACCES'
+            ? new OciError(ErrorCode.UNSUPPORTED, `rootless RUN needs util-linux unshare: ${err.message}`)
+            : new OciError(ErrorCode.IO_ERROR, `the rootless step worker failed: ${err.message}`),
+        ),
       );
       child.on('message', (message: FromWorker) => {
         if (message.t === 'open') {
