@@ -51,6 +51,8 @@ const COMMANDS: Record<string, CommandFactory> = {
 const GLOBAL_VALUES = new Set([
   '--cert-dir',
   '--creds',
+  '--username',
+  '--password',
   '--registry-token',
   '--authfile',
   '--registries-conf',
@@ -91,6 +93,9 @@ export async function buildProgram(argv: string[]): Promise<Command> {
       '--creds <user[:password]>',
       'registry credentials (the password is asked for on a terminal when left out)',
     )
+    .option('--username <user>', 'the registry user name (with --password; or use --creds)')
+    .option('--password <password>', 'the registry password (with --username)')
+    .option('--no-creds', 'access registries anonymously, reading no stored credentials')
     .option('--registry-token <token>', 'a bearer token for the registry')
     .option(
       '--authfile <file>',

@@ -1,8 +1,8 @@
 /**
- * The registry flags of the command line, as skopeo spells them: `--creds USER[:PASSWORD]`,
- * `--registry-token`, `--authfile`, `--tls-verify[=BOOL]` (`--insecure` for `--tls-verify=false`)
+ * The registry flags of the command line, as skopeo spells them: `--creds USER[:PASSWORD]` (or
+ * `--username` with `--password`, or `--no-creds`), `--registry-token`, `--authfile`, `--tls-verify[=BOOL]` (`--insecure` for `--tls-verify=false`)
  * and `--cert-dir`, global; a command with two sides (copy, sync) adds `--src-*` and `--dest-*`
- * versions that win over the global ones on their side, and `--src-no-creds`, `--dest-no-creds`.
+ * versions that win over the global ones on their side.
  */
 import type { TransportOptions } from '../transports/index.ts';
 import { UsageError } from './run.ts';
@@ -15,7 +15,7 @@ export interface RegistryFlags {
   insecure?: boolean;
   tlsVerify?: boolean;
   certDir?: string;
-  creds?: string;
+  creds?: string | false;
   registryToken?: string;
   authfile?: string;
   [sideFlag: string]: unknown;
@@ -66,6 +66,49 @@ function pick<T>(
   return global === undefined ? undefined : { value: global as T, flag: `--${dashed(name)}` };
 }
 
+/** The credentials one level of flags asks for, and the flag that gave them (for messages). */
+interface CredentialsFlags {
+  credentials?: { username: string; password: string };
+  anonymous?: boolean;
+  flag: string;
+}
+
+/**
+ * The credentials of one level of flags: the side's own (`--src-creds`, `--src-username` with
+ * `--src-password`, `--src-no-creds`) when `side` is given, else the global ones (`--creds`,
+ * `--username` with `--password`, `--no-creds`). As skopeo, a username needs its password and the
+ * reverse, and the three ways exclude each other on one level.
+ */
+function credentialsAt(flags: RegistryFlags, side: Side | undefined): CredentialsFlags | undefined {
+  const key = (name: string) =>
+    side === undefined ? name : `${side}${name[0]?.toUpperCase()}${name.slice(1)}`;
+  const flag = (name: string) => `--${side === undefined ? '' : `${side}-`}${name}`;
+  // The global `--no-creds` is commander's negation of `--creds`: it sets `creds` to false.
+  const creds = typeof flags[key('creds')] === 'string' ? (flags[key('creds')] as string) : undefined;
+  const username = flags[key('username')] as string | undefined;
+  const password = flags[key('password')] as string | undefined;
+  const anonymous = side === undefined ? flags.creds === false : flags[key('noCreds')] === true;
+  const given = [
+    creds !== undefined ? flag('creds') : undefined,
+    username !== undefined || password !== undefined ? flag('username') : undefined,
+    anonymous ? flag('no-creds') : undefined,
+  ].filter((name) => name !== undefined);
+  if (given.length > 1) throw new UsageError(`${given.join(' and ')} exclude each other`);
+  if (anonymous) return { anonymous: true, flag: flag('no-creds') };
+  if (creds !== undefined) return { credentials: parseCreds(creds, flag('creds')), flag: flag('creds') };
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined || username === '') {
+    throw new UsageError(`${flag('password')} needs ${flag('username')}`);
+  }
+  if (password === undefined) throw new UsageError(`${flag('username')} needs ${flag('password')}`);
+  return { credentials: { username, password }, flag: flag('username') };
+}
+
+/** The credentials for `side`: its own flags when given, else the global ones. */
+function credentialsFor(flags: RegistryFlags, side: Side | undefined): CredentialsFlags | undefined {
+  return (side !== undefined ? credentialsAt(flags, side) : undefined) ?? credentialsAt(flags, undefined);
+}
+
 /** The transport options the registry flags in `flags` ask for, for one side or for both. */
 export function registryOptions(flags: RegistryFlags, side?: Side): TransportOptions {
   const options: TransportOptions = {};
@@ -74,16 +117,12 @@ export function registryOptions(flags: RegistryFlags, side?: Side): TransportOpt
   else if (flags.insecure === true) options.tlsVerify = false;
   const certDir = pick<string>(flags, 'certDir', side);
   if (certDir !== undefined) options.certDir = certDir.value;
-  const creds = pick<string>(flags, 'creds', side);
-  if (side !== undefined && flags[`${side}NoCreds`] === true) {
-    // skopeo's --src-no-creds / --dest-no-creds: anonymous, whatever is stored or given globally.
-    if (creds?.flag === `--${side}-creds`)
-      throw new UsageError(`--${side}-creds and --${side}-no-creds exclude each other`);
-    options.anonymous = true;
-  } else if (creds !== undefined) options.credentials = parseCreds(creds.value, creds.flag);
+  const creds = credentialsFor(flags, side);
+  if (creds?.anonymous === true) options.anonymous = true;
+  else if (creds?.credentials !== undefined) options.credentials = creds.credentials;
   const token = pick<string>(flags, 'registryToken', side);
   if (token !== undefined) options.registryToken = token.value;
-  if (creds !== undefined && options.credentials !== undefined && token !== undefined) {
+  if (creds?.credentials !== undefined && token !== undefined) {
     throw new UsageError(`${creds.flag} and ${token.flag} exclude each other`);
   }
   const authFile = pick<string>(flags, 'authfile', side);
@@ -125,6 +164,14 @@ export function addSideRegistryOptions<
     ['dest', 'destination'],
   ] as const) {
     command.option(`--${side}-creds <user[:password]>`, `credentials for the ${what} registry`);
+    command.option(
+      `--${side}-username <user>`,
+      `the user name for the ${what} registry (with --${side}-password)`,
+    );
+    command.option(
+      `--${side}-password <password>`,
+      `the password for the ${what} registry (with --${side}-username)`,
+    );
     command.option(`--${side}-registry-token <token>`, `a bearer token for the ${what} registry`);
     command.option(`--${side}-authfile <file>`, `the auth file for the ${what} registry`);
     command.option(

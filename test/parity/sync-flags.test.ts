@@ -2,7 +2,8 @@
  * skopeo's smaller `sync` flags: `--retry-times N` with `--retry-delay D` (each image copy tried
  * again after a failure a retry can mend, as `copy` retries), and `--src-no-creds` /
  * `--dest-no-creds` on `sync` and `copy` (the registry accessed anonymously, the stored
- * credentials left unread), against real Distribution registries.
+ * credentials left unread), skopeo's `--username`/`--password` (global) and `--src-username`,
+ * `--src-password`, `--dest-username`, `--dest-password`, against real Distribution registries.
  */
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -156,6 +157,114 @@ describe('sync flags from skopeo: retries and anonymous access', () => {
       ]);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /--src-creds and --src-no-creds exclude each other/);
+    }
+  });
+
+  test('copy and sync take --src-username/--src-password and --dest-username/--dest-password', async () => {
+    const { username, password } = locked.credentials as { username: string; password: string };
+    const pulled = await ocikit([
+      'copy',
+      '-q',
+      '--src-username',
+      username,
+      '--src-password',
+      password,
+      `${locked.host}/app:1`,
+      `oci:${join(dir, 'by-name')}:x`,
+    ]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal(await ok(['digest', `oci:${join(dir, 'by-name')}:x`]), digest);
+    const synced = await ocikit([
+      'sync',
+      '-q',
+      '--dest-username',
+      username,
+      '--dest-password',
+      password,
+      `${plain.host}/retry:1`,
+      `${locked.host}/named`,
+    ]);
+    assert.equal(synced.code, 0, synced.stderr);
+    assert.equal((await ocikit(['digest', `${locked.host}/named/retry:1`], { env: stored })).out, digest);
+    // A wrong password is the registry's refusal, not a fallback to anonymous or stored credentials.
+    const wrong = await ocikit(
+      [
+        'copy',
+        '-q',
+        '--src-username',
+        username,
+        '--src-password',
+        'wrong',
+        `${locked.host}/app:1`,
+        `oci:${join(dir, 'w')}:x`,
+      ],
+      { env: stored },
+    );
+    assert.equal(wrong.code, 1, wrong.stderr);
+    assert.match(wrong.stderr, /UNAUTHORIZED/);
+  });
+
+  test('the global --username/--password and --no-creds apply to one-sided commands', async () => {
+    const { username, password } = locked.credentials as { username: string; password: string };
+    const named = await ocikit([
+      'digest',
+      '--username',
+      username,
+      '--password',
+      password,
+      `${locked.host}/app:1`,
+    ]);
+    assert.equal(named.code, 0, named.stderr);
+    assert.equal(named.out, digest);
+    const global = await ocikit([
+      '--username',
+      username,
+      '--password',
+      password,
+      'digest',
+      `${locked.host}/app:1`,
+    ]);
+    assert.equal(global.out, digest, global.stderr);
+    await assertAnonymousRefused(['digest', `${locked.host}/app:1`], '--no-creds');
+  });
+
+  test('username and password flags: each needs the other, and they exclude --creds and --no-creds (as skopeo)', async () => {
+    const target = `${locked.host}/app:1`;
+    const dest = `oci:${join(dir, 'never')}:x`;
+    for (const [args, message] of [
+      [['digest', '--username', 'u', target], /--username needs --password/],
+      [['digest', '--password', 'p', target], /--password needs --username/],
+      [
+        ['digest', '--creds', 'u:p', '--username', 'u', '--password', 'p', target],
+        /--creds and --username exclude each other/,
+      ],
+      [
+        ['digest', '--no-creds', '--username', 'u', '--password', 'p', target],
+        /--username and --no-creds exclude each other/,
+      ],
+      [['copy', '--src-username', 'u', target, dest], /--src-username needs --src-password/],
+      [['copy', '--dest-password', 'p', target, dest], /--dest-password needs --dest-username/],
+      [
+        ['copy', '--src-creds', 'u:p', '--src-username', 'u', '--src-password', 'p', target, dest],
+        /--src-creds and --src-username exclude each other/,
+      ],
+      [
+        [
+          'sync',
+          '--dest-no-creds',
+          '--dest-username',
+          'u',
+          '--dest-password',
+          'p',
+          target,
+          `${plain.host}/x`,
+        ],
+        /--dest-username and --dest-no-creds exclude each other/,
+      ],
+    ] as const) {
+      const result = await ocikit([...args]);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
     }
   });
 
