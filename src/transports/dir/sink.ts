@@ -55,6 +55,19 @@ async function checkDestination(dir: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * Writes `signatures` (raw bytes, in order) into the `dir:` image folder `dir` as `signature-1`,
+ * `signature-2`, … of its top manifest, or of the child manifest `digest`; each file atomically.
+ */
+export async function writeDirSignatures(
+  dir: string,
+  signatures: readonly Uint8Array[],
+  digest?: string,
+): Promise<void> {
+  for (const [i, bytes] of signatures.entries())
+    await writeFileAtomic(signatureFile(dir, i + 1, digest), bytes);
+}
+
 /** Opens the folder `dir` as a `dir:` destination (its parent folders are created when missing). */
 export async function openDirSink(dir: string): Promise<DirSink> {
   const target = resolve(dir);
@@ -67,11 +80,6 @@ export async function openDirSink(dir: string): Promise<DirSink> {
   const pending: { signatures: readonly Uint8Array[]; digest?: string }[] = [];
   let committed = false;
   let closed = false;
-
-  const writeSignatures = async (root: string, signatures: readonly Uint8Array[], digest?: string) => {
-    for (const [i, bytes] of signatures.entries())
-      await writeFileAtomic(signatureFile(root, i + 1, digest), bytes);
-  };
 
   return {
     name: `dir:${dir}`,
@@ -128,7 +136,7 @@ export async function openDirSink(dir: string): Promise<DirSink> {
       }
       await writeFileAtomic(manifestFile(staging), top.bytes);
       for (const { signatures, digest } of pending.splice(0))
-        await writeSignatures(staging, signatures, digest);
+        await writeDirSignatures(staging, signatures, digest);
       await writeFileAtomic(join(staging, VERSION_FILE), Buffer.from(DIR_VERSION));
       await fsyncDirectory(staging);
       await swapIn(staging, target, existed);
@@ -137,7 +145,7 @@ export async function openDirSink(dir: string): Promise<DirSink> {
       return { reference: `dir:${dir}`, digest: top.digest };
     },
     async putSignatures(signatures: readonly Uint8Array[], digest?: string): Promise<void> {
-      if (committed) await writeSignatures(target, signatures, digest);
+      if (committed) await writeDirSignatures(target, signatures, digest);
       else pending.push({ signatures, digest });
     },
     async close(): Promise<void> {

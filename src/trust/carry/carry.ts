@@ -18,6 +18,7 @@ import { lookasideRepositoryUrl, readLookaside, writeLookaside } from '../regist
 import { isContentError } from '../rejection.ts';
 import { openSignatureStore } from '../store/open.ts';
 import type { SignatureStore } from '../store/types.ts';
+import { carryDirLookaside, isDirLookasideCopy } from './dir-lookaside.ts';
 
 /** Options of {@link carrySignatures}. */
 export interface CarryOptions extends OperationOptions {
@@ -60,6 +61,7 @@ async function gather(
   name: string,
   digest: Digest,
   options: CarryOptions,
+  lookaside: boolean,
 ): Promise<Found> {
   const found: Found = { referrers: [], lookaside: [] };
   if (store !== undefined) {
@@ -77,7 +79,7 @@ async function gather(
       options.onWarning?.(`the referrers of ${digest} are not carried: ${err.message}`);
     }
   }
-  if (isRegistry(transportOf(name).label)) {
+  if (lookaside && isRegistry(transportOf(name).label)) {
     const config = await loadRegistriesConfig(options.registries);
     const url = lookasideRepositoryUrl(config, await registryRef(name), false);
     try {
@@ -129,10 +131,14 @@ export async function carrySignatures(
   const result: CarryResult = { tagScheme: 0, referrers: 0, lookaside: 0 };
   const from = transportOf(source).label;
   const to = transportOf(destination).label;
+  // Between a dir: folder and a registry, simple signatures go file to lookaside and back.
+  const dirLookaside = isDirLookasideCopy(source, destination);
+  if (dirLookaside)
+    result.lookaside = await carryDirLookaside(source, destination, sourceDigest, destinationDigest, options);
   if (!holdsAttachments(from)) return result;
   const src = await openSignatureStore(source, options.source ?? {});
   try {
-    const found = await gather(src, source, sourceDigest, options);
+    const found = await gather(src, source, sourceDigest, options, !dirLookaside);
     const count = (found.sig ? 1 : 0) + found.referrers.length + found.lookaside.length;
     if (count === 0) return result;
     if (sourceDigest !== destinationDigest) {
