@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { isOciError } from '../errors/index.ts';
+import { linkBlob } from '../store/link-blob.ts';
 import { blobUnknown } from './blobs.ts';
 import { requireDigest } from './digests.ts';
 import { ServeError, SpecCode, serveError } from './errors.ts';
@@ -77,7 +78,10 @@ export async function cancelUpload(ctx: RequestContext): Promise<void> {
   send(ctx.res, 204);
 }
 
-/** Copies `digest` from repository `from` when it holds it (verified on the way in); false when not. */
+/**
+ * Mounts `digest` from repository `from` when it holds it: a hard link between the two layouts
+ * (store/link-blob.ts), else a copy verified on the way in; false when `from` lacks it.
+ */
 async function mountBlob(ctx: RequestContext, digest: string, from: string): Promise<boolean> {
   let source: Awaited<ReturnType<RequestContext['repositories']['open']>>;
   try {
@@ -90,6 +94,7 @@ async function mountBlob(ctx: RequestContext, digest: string, from: string): Pro
   const target = await ctx.repositories.open(ctx.name);
   ctx.req.resume();
   if (source.layout.root === target.layout.root) return true;
+  if (await linkBlob(source.layout, target.layout, digest, size)) return true;
   await target.layout.ingest(await source.layout.get({ digest, size }), { digest, size });
   return true;
 }
