@@ -42,6 +42,23 @@ describe('registries.conf files', () => {
     });
   }
 
+  test('a file read again in one process is parsed again when its text changed, and not otherwise', async () => {
+    const file = write(
+      'changing.conf',
+      '[[registry]]\nprefix = "a.example"\nlocation = "one.example"\n',
+    );
+    const first = await loadRegistriesConf({ file });
+    assert.equal(first.registries[0]?.location, 'one.example');
+    const again = await loadRegistriesConf({ file });
+    assert.equal(again.registries[0], first.registries[0], 'the unchanged file is not parsed twice');
+    // Same size, other text: a cache keyed by size or time alone would miss it.
+    write('changing.conf', '[[registry]]\nprefix = "a.example"\nlocation = "two.example"\n');
+    const changed = await loadRegistriesConf({ file });
+    assert.equal(changed.registries[0]?.location, 'two.example');
+    write('changing.conf', '[[registry]]\nprefix = "a.example"\nlocation = \n');
+    await refused(file, /invalid TOML/);
+  });
+
   test('no file at all keeps Docker Hub for short names', async () => {
     const conf = await loadRegistriesConf({
       root: join(dir, 'empty-root'),

@@ -60,10 +60,28 @@ async function readCapped(file: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * The last file parsed at each path, with its text: a command reads registries.conf for the
+ * image's pull plan, then again for its signatures (and a sync for every image), and the TOML
+ * parse and validation of the system file cost milliseconds each time. Kept only while the file's
+ * text is unchanged, so a long-running program sees edits at once.
+ */
+const parsed = new Map<string, { source: string; conf: ConfFile }>();
+
 /** Reads and validates one file; undefined when it does not exist. */
 async function readConfFile(file: string): Promise<ConfFile | undefined> {
   const source = await readCapped(file);
   if (source === undefined) return undefined;
+  const known = parsed.get(file);
+  if (known?.source === source) return known.conf;
+  const conf = parseConfFile(file, source);
+  if (parsed.size >= MAX_DROP_INS * 2) parsed.clear();
+  parsed.set(file, { source, conf });
+  return conf;
+}
+
+/** Parses and validates the text `source` of registries.conf file `file`. */
+function parseConfFile(file: string, source: string): ConfFile {
   let document: unknown;
   try {
     document = parse(source);
