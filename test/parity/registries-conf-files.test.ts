@@ -43,10 +43,7 @@ describe('registries.conf files', () => {
   }
 
   test('a file read again in one process is parsed again when its text changed, and not otherwise', async () => {
-    const file = write(
-      'changing.conf',
-      '[[registry]]\nprefix = "a.example"\nlocation = "one.example"\n',
-    );
+    const file = write('changing.conf', '[[registry]]\nprefix = "a.example"\nlocation = "one.example"\n');
     const first = await loadRegistriesConf({ file });
     assert.equal(first.registries[0]?.location, 'one.example');
     const again = await loadRegistriesConf({ file });
