@@ -218,6 +218,11 @@ export class OciLayout implements ContentStore {
    * file: a symlink or FIFO there is never opened).
    */
   async readIndex(): Promise<IndexDocument> {
+    return (await this.readIndexFile()).document;
+  }
+
+  /** index.json's bytes as read and the document parsed from them (see {@link readIndex}). */
+  private async readIndexFile(): Promise<{ bytes: Buffer; document: IndexDocument }> {
     let bytes: Buffer;
     try {
       bytes = await readLayoutFile(join(this.root, INDEX_FILE), MAX_INDEX_BYTES);
@@ -232,7 +237,7 @@ export class OciLayout implements ContentStore {
       );
     }
     try {
-      return parseIndex(bytes, { maxBytes: MAX_INDEX_BYTES });
+      return { bytes, document: parseIndex(bytes, { maxBytes: MAX_INDEX_BYTES }) };
     } catch (err) {
       throw layoutDocumentError(this.root, INDEX_FILE, err);
     }
@@ -246,6 +251,8 @@ export class OciLayout implements ContentStore {
   /**
    * Read-modify-write of index.json under the exclusive lock; `fn` edits (or returns) the index.
    * The new file replaces the old by rename, so readers see the old or the new one, never a mix.
+   * An edit that leaves the bytes as they were (a copy run again: the tag already names that
+   * manifest) writes nothing, sparing the temp file and its two fsyncs.
    */
   updateIndex(
     fn: (index: ImageIndex) => ImageIndex | undefined | Promise<ImageIndex | undefined>,
@@ -253,9 +260,11 @@ export class OciLayout implements ContentStore {
   ): Promise<ImageIndex> {
     return this.withIndexLock(async () => {
       // readIndex parses the file afresh on every call: `fn` may edit this object in place.
-      const current = (await this.readIndex()).value;
+      const { bytes, document } = await this.readIndexFile();
+      const current = document.value;
       const next = (await fn(current)) ?? current;
-      await writeFileAtomic(join(this.root, INDEX_FILE), serializeJson(next));
+      const serialized = serializeJson(next);
+      if (!bytes.equals(serialized)) await writeFileAtomic(join(this.root, INDEX_FILE), serialized);
       return next;
     }, options);
   }

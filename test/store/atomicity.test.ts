@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -130,4 +130,30 @@ test('8 processes tagging 10 tags each into one layout at once lose no tag', asy
     [],
     'no temp or lock files remain',
   );
+});
+
+test('tagging a manifest with the tag that already names it leaves index.json as it is (no rewrite)', async () => {
+  const layout = await initLayout(join(dir, 'same-tag'));
+  const manifest = await layout.putBytes(
+    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI.manifest, config: {}, layers: [] })),
+  );
+  const descriptor = { mediaType: OCI.manifest, ...manifest };
+  await layout.tag('v1', descriptor);
+  const before = await stat(join(layout.root, 'index.json'));
+  await layout.tag('v1', descriptor);
+  assert.equal(
+    (await stat(join(layout.root, 'index.json'))).ino,
+    before.ino,
+    'the same tag again: not replaced',
+  );
+  await layout.addUntagged(descriptor);
+  const untagged = await stat(join(layout.root, 'index.json'));
+  assert.notEqual(untagged.ino, before.ino, 'adding an entry rewrites the file');
+  await layout.addUntagged(descriptor);
+  await layout.tag('v1', descriptor);
+  const after = await stat(join(layout.root, 'index.json'));
+  assert.equal(after.ino, untagged.ino, 'the same tag and entry again: the same file, not replaced');
+  assert.equal(after.mtimeMs, untagged.mtimeMs);
+  const index = parseIndex(await readFile(join(layout.root, 'index.json')));
+  assert.equal(index.value.manifests.length, 2);
 });
