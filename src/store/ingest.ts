@@ -23,6 +23,7 @@ import {
 import { toOciError } from '../errors/index.ts';
 import { fsyncDirectory } from './atomic-write.ts';
 import { BLOBS_DIR, INGEST_DIR, parsedBlobPath } from './blob-path.ts';
+import { chunksOf } from './chunks.ts';
 import { ensureBlobDir, ensureRealDirectory, entryKind, lstatEntry, notRegularFile } from './safe-file.ts';
 import { tempName } from './temp-names.ts';
 import { verifiesItself } from './verified-stream.ts';
@@ -72,7 +73,7 @@ export async function ingestBlob(
     let batch: Buffer[] = [];
     let batchBytes = 0;
     const file = handle;
-    for await (const chunk of content as AsyncIterable<Uint8Array>) {
+    for await (const chunk of chunksOf(content)) {
       options.signal?.throwIfAborted();
       const buffer = Buffer.isBuffer(chunk)
         ? chunk
