@@ -35,6 +35,16 @@ test('exit status, stderr, environment and working directory come back as a spaw
   assert.ok(missing.error instanceof Error);
 });
 
+test('waiting for a slow helper program costs this process no CPU (a blocking read, not a polling loop)', () => {
+  runHelper('true', []); // the host is started and has answered once
+  const before = process.cpuUsage();
+  assert.equal(runHelper('sleep', ['0.5']).status, 0);
+  const used = process.cpuUsage(before);
+  // Polling cost about 21 ms of CPU over this half second; a read asleep in the kernel about 0.5 ms.
+  const ms = (used.user + used.system) / 1000;
+  assert.ok(ms < 8, `waiting half a second took ${ms.toFixed(1)} ms of CPU`);
+});
+
 test('the host shell exits when the process that started it is killed', async () => {
   const code = `import { runHelper } from ${JSON.stringify(new URL('../../src/build/run/command-host.ts', import.meta.url).href)};
 process.stdout.write(runHelper('sh', ['-c', 'echo $PPID']).stdout);

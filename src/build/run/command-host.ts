@@ -58,6 +58,13 @@ class CommandHost {
   private readonly dir: string;
   private readonly requests: number;
   private readonly replies: number;
+  /**
+   * A blocking descriptor of the status FIFO, opened once the shell has answered (its end of the
+   * FIFO is then open, so the open does not wait): reads sleep in the kernel until a status
+   * arrives, and end-of-file means the shell is gone. Before that first answer the non-blocking
+   * descriptor is polled, since a FIFO nobody writes to yet reads as end-of-file.
+   */
+  private waiting: number | undefined;
   private readonly pid: number;
   private pending = '';
   alive = true;
@@ -142,7 +149,24 @@ class CommandHost {
       if (newline >= 0) {
         const line = this.pending.slice(0, newline);
         this.pending = this.pending.slice(newline + 1);
+        this.waitFromNowOn();
         return Number.parseInt(line, 10);
+      }
+      if (this.waiting !== undefined) {
+        // Polling cost about 1 ms of CPU per helper program (a thrown EAGAIN per poll), taken
+        // from the container steps running beside it; a blocking read costs none.
+        let n = 0;
+        try {
+          n = readSync(this.waiting, buffer, 0, buffer.length, null);
+        } catch {
+          n = 0;
+        }
+        if (n === 0) {
+          this.alive = false;
+          return undefined;
+        }
+        this.pending += buffer.toString('latin1', 0, n);
+        continue;
       }
       let n = -1;
       try {
@@ -166,6 +190,25 @@ class CommandHost {
     }
   }
 
+  /** Opens {@link waiting} after the shell's first answer; polling goes on if that fails. */
+  private waitFromNowOn(): void {
+    if (this.waiting !== undefined) return;
+    const path = join(this.dir, 'out');
+    try {
+      // A blocking open waits for a writer, and the shell may have died since it answered: a
+      // writer of our own (which cannot block, this process already reading) is held for the
+      // open, then closed, so the shell is left the only writer and its end reads as end-of-file.
+      const keeper = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+      try {
+        this.waiting = openSync(path, constants.O_RDONLY);
+      } finally {
+        closeSync(keeper);
+      }
+    } catch {
+      // Polling still works.
+    }
+  }
+
   /** Whether the shell still runs: not gone, and not a zombie (nothing reaps it while this thread waits). */
   private running(): boolean {
     if (!this.alive) return false;
@@ -184,10 +227,11 @@ class CommandHost {
 
   close(): void {
     this.alive = false;
-    try {
-      closeSync(this.requests);
-      closeSync(this.replies);
-    } catch {}
+    for (const fd of [this.requests, this.replies, this.waiting]) {
+      try {
+        if (fd !== undefined) closeSync(fd);
+      } catch {}
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
