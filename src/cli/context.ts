@@ -10,12 +10,17 @@ export type GlobalOptions = RegistryFlags;
 
 /**
  * Transport options from the registry flags of the command line (credentials, auth file, TLS);
- * for one `side` of a copy, its `--src-*` or `--dest-*` flags win over the global ones.
+ * for one `side` of a copy, its `--src-*` or `--dest-*` flags win over the global ones. `read`
+ * as in {@link registryOptions}.
  */
-export function transportOptions(command: { optsWithGlobals(): object }, side?: Side): TransportOptions {
+export function transportOptions(
+  command: { optsWithGlobals(): object },
+  side?: Side,
+  read: { credentials?: boolean } = {},
+): TransportOptions {
   const flags = command.optsWithGlobals() as RegistryFlags & { registriesConf?: string; quiet?: boolean };
   return {
-    ...registryOptions(flags, side),
+    ...registryOptions(flags, side, read),
     ...(flags.registriesConf !== undefined ? { registriesConf: flags.registriesConf } : {}),
     onPullEndpoint: (event) => {
       if (flags.quiet === true) return;

@@ -109,15 +109,23 @@ function credentialsFor(flags: RegistryFlags, side: Side | undefined): Credentia
   return (side !== undefined ? credentialsAt(flags, side) : undefined) ?? credentialsAt(flags, undefined);
 }
 
-/** The transport options the registry flags in `flags` ask for, for one side or for both. */
-export function registryOptions(flags: RegistryFlags, side?: Side): TransportOptions {
+/**
+ * The transport options the registry flags in `flags` ask for, for one side or for both. With
+ * `credentials: false` (login, logout: their `-u`/`-p` are the credentials being saved) the
+ * credential flags are left unread.
+ */
+export function registryOptions(
+  flags: RegistryFlags,
+  side?: Side,
+  { credentials = true }: { credentials?: boolean } = {},
+): TransportOptions {
   const options: TransportOptions = {};
   const tlsVerify = pick<boolean>(flags, 'tlsVerify', side);
   if (tlsVerify !== undefined) options.tlsVerify = tlsVerify.value;
   else if (flags.insecure === true) options.tlsVerify = false;
   const certDir = pick<string>(flags, 'certDir', side);
   if (certDir !== undefined) options.certDir = certDir.value;
-  const creds = credentialsFor(flags, side);
+  const creds = credentials ? credentialsFor(flags, side) : undefined;
   if (creds?.anonymous === true) options.anonymous = true;
   else if (creds?.credentials !== undefined) options.credentials = creds.credentials;
   const token = pick<string>(flags, 'registryToken', side);

@@ -247,6 +247,19 @@ describe('a registry with htpasswd auth', () => {
     assert.equal(after.code, 1);
     assert.match(after.stderr, /UNAUTHORIZED/);
   });
+
+  test("login -u USER -p PASSWORD as skopeo's, and -p with --password-stdin refused", async () => {
+    const { username, password } = registry.credentials as { username: string; password: string };
+    const both = await ocikit(['login', registry.host, '-u', username, '-p', password, '--password-stdin'], {
+      env,
+      input: `${password}\n`,
+    });
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /-p\/--password and --password-stdin exclude each other/);
+    await ok(['login', registry.host, '-u', username, '-p', password], env);
+    assert.match(await ok(['digest', `${registry.host}/auth/app:1`], env), /^sha256:/);
+    await ok(['logout', registry.host], env);
+  });
 });
 
 describe('a registry with token auth', () => {

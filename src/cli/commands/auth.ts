@@ -12,17 +12,27 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-/** The user name and password: `-u` or asked on the terminal; `--password-stdin` or asked without echo. */
+/**
+ * The user name and password: `-u` or asked on the terminal; `-p`, `--password-stdin` or asked
+ * without echo.
+ */
 async function askCredentials(
   username: string | undefined,
   passwordStdin: boolean,
+  given?: string,
 ): Promise<{ username: string; password: string }> {
+  if (given !== undefined && passwordStdin)
+    throw new UsageError('-p/--password and --password-stdin exclude each other');
   const { canPrompt, promptLine, promptSecret } = await import('../password-prompt.ts');
   const terminal = canPrompt();
   if (username === undefined) {
     if (passwordStdin || !terminal) throw new UsageError('name the user with -u USER');
     username = (await promptLine('Username: ')).trim();
     if (username === '') throw new UsageError('the user name is empty');
+  }
+  if (given !== undefined) {
+    if (given === '') throw new UsageError('the password is empty');
+    return { username, password: given };
   }
   if (passwordStdin) {
     const password = await readStdin();
@@ -52,13 +62,22 @@ export function loginCommand() {
     .argument('<registry>', 'e.g. localhost:5000 or registry.example.com')
     .option('-u, --username <user>', 'user name (asked for on a terminal when left out)')
     .option(
+      '-p, --password <password>',
+      'the password (visible to other users of the machine: prefer --password-stdin)',
+    )
+    .option(
       '--password-stdin',
       'read the password from stdin (otherwise it is asked for on the terminal, never echoed)',
     )
     .action(async (registry, options, command) => {
-      const { username, password } = await askCredentials(options.username, options.passwordStdin === true);
+      const { username, password } = await askCredentials(
+        options.username,
+        options.passwordStdin === true,
+        options.password,
+      );
       const { login } = await import('../../transports/registry/auth/index.ts');
-      const { tlsVerify, certDir, authFile } = transportOptions(command);
+      // The command's own -u/-p are the credentials to save, not credentials to use.
+      const { tlsVerify, certDir, authFile } = transportOptions(command, undefined, { credentials: false });
       await login(registry, username, password, {
         ...(tlsVerify !== undefined ? { tlsVerify } : {}),
         ...(certDir !== undefined ? { certDir } : {}),
@@ -75,7 +94,7 @@ export function logoutCommand() {
     .argument('<registry>', 'e.g. localhost:5000')
     .action(async (registry, _options, command) => {
       const { logout } = await import('../../transports/registry/auth/index.ts');
-      const { authFile } = transportOptions(command);
+      const { authFile } = transportOptions(command, undefined, { credentials: false });
       const removed = await logout(registry, authFile !== undefined ? { authFile } : {});
       log(removed ? `removed the credentials of ${registry}` : `no credentials were saved for ${registry}`);
     });
