@@ -4,7 +4,7 @@
  * modules it uses (startup time is most of a small operation).
  */
 import { Command } from '@commander-js/extra-typings';
-import { askMissingPasswords, parseBoolFlag } from './registry-flags.ts';
+import { askMissingPasswords, parseBoolFlag, refuseCredsWithNoCreds } from './registry-flags.ts';
 import { packageVersion } from './version.ts';
 
 type CommandFactory = () => Promise<object>;
@@ -105,7 +105,10 @@ export async function buildProgram(argv: string[]): Promise<Command> {
       '--registries-conf <file>',
       'the registries.conf to apply (mirrors, blocked registries, remapping, short names); default $CONTAINERS_REGISTRIES_CONF, else the containers system and user files',
     )
-    .hook('preAction', (_program, action) => askMissingPasswords(action))
+    .hook('preAction', (self, action) => {
+      refuseCredsWithNoCreds((self as unknown as { rawArgs: string[] }).rawArgs);
+      return askMissingPasswords(action);
+    })
     .showHelpAfterError();
   const wanted = requestedCommand(argv);
   const versionOnly = wanted === undefined && argv.slice(2).some((a) => a === '-V' || a === '--version');

@@ -97,9 +97,8 @@ function credentialsAt(flags: RegistryFlags, side: Side | undefined): Credential
   if (anonymous) return { anonymous: true, flag: flag('no-creds') };
   if (creds !== undefined) return { credentials: parseCreds(creds, flag('creds')), flag: flag('creds') };
   if (username === undefined && password === undefined) return undefined;
-  if (username === undefined || username === '') {
-    throw new UsageError(`${flag('password')} needs ${flag('username')}`);
-  }
+  if (username === undefined) throw new UsageError(`${flag('password')} needs ${flag('username')}`);
+  if (username === '') throw new UsageError(`${flag('username')}: the user name is empty`);
   if (password === undefined) throw new UsageError(`${flag('username')} needs ${flag('password')}`);
   return { credentials: { username, password }, flag: flag('username') };
 }
@@ -136,6 +135,19 @@ export function registryOptions(
   const authFile = pick<string>(flags, 'authfile', side);
   if (authFile !== undefined) options.authFile = authFile.value;
   return options;
+}
+
+/**
+ * Refuses `--creds` with `--no-creds` in `args` (the program's raw arguments, up to `--`):
+ * commander reads `--no-creds` as the negation of `--creds`, so the last one given would win
+ * silently, where skopeo refuses the pair.
+ */
+export function refuseCredsWithNoCreds(args: readonly string[]): void {
+  const end = args.indexOf('--');
+  const given = end < 0 ? args : args.slice(0, end);
+  if (given.includes('--no-creds') && given.some((arg) => arg === '--creds' || arg.startsWith('--creds='))) {
+    throw new UsageError('--creds and --no-creds exclude each other');
+  }
 }
 
 /**

@@ -81,6 +81,8 @@ export async function carryAlong(
     destination: TransportOptions;
     signal?: AbortSignal;
     allReferrers?: boolean;
+    /** Only referrers travel (`--remove-signatures --referrers`). */
+    removeSignatures?: boolean;
   },
 ): Promise<void> {
   const { carrySignatures } = await import('../trust/carry/carry.ts');

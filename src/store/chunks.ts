@@ -5,7 +5,8 @@
  * second buffer to collect (measured on a 500 MB pull: 75 ms in that concatenation alone, and the
  * garbage it made). Here chunks are queued as the stream emits them, the stream is paused while
  * the consumer is {@link QUEUE_LIMIT} bytes behind, and leaving the loop early destroys the stream,
- * as a `for await` does. Other iterables are passed through unchanged.
+ * as a `for await` does. Other iterables, object-mode and text streams, and streams someone
+ * already reads with a 'readable' listener are passed through unchanged.
  */
 import type { Readable } from 'node:stream';
 
@@ -19,7 +20,10 @@ function isReadable(source: unknown): source is Readable {
     typeof candidate.pause === 'function' &&
     typeof candidate.resume === 'function' &&
     typeof candidate.destroy === 'function' &&
-    candidate.readableObjectMode === false
+    candidate.readableObjectMode === false &&
+    // Text chunks (setEncoding) and a reader already pulling with 'readable' keep Node's iterator.
+    candidate.readableEncoding == null &&
+    candidate.listenerCount?.('readable') === 0
   );
 }
 

@@ -242,6 +242,9 @@ describe('sync flags from skopeo: retries and anonymous access', () => {
         ['digest', '--no-creds', '--username', 'u', '--password', 'p', target],
         /--username and --no-creds exclude each other/,
       ],
+      [['digest', '--creds', 'u:p', '--no-creds', target], /--creds and --no-creds exclude each other/],
+      [['--no-creds', 'digest', '--creds=u:p', target], /--creds and --no-creds exclude each other/],
+      [['digest', '--username', '', '--password', 'p', target], /--username: the user name is empty/],
       [['copy', '--src-username', 'u', target, dest], /--src-username needs --src-password/],
       [['copy', '--dest-password', 'p', target, dest], /--dest-password needs --dest-username/],
       [

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { initLayout } from '../../src/store/index.ts';
@@ -77,4 +77,18 @@ test('security: linkBlob keeps no link to a source blob that is a symlink or of 
   assert.equal(await linkBlob(source, target, digest, bytes.length), false, 'a symlink');
   assert.equal(await target.stat(digest), undefined);
   await assert.rejects(lstat(join(dir, 'target/blobs/sha256', hex)), { code: 'ENOENT' });
+});
+
+test('security: linkBlob links nothing through a source whose blobs/ folder is a symlink', async (t) => {
+  const dir = await scratch(t, 'ocikit-link-');
+  const source = await initLayout(join(dir, 'source'));
+  const target = await initLayout(join(dir, 'target'));
+  // An outside folder holding a file of the right name and size, but other bytes.
+  await mkdir(join(dir, 'outside/sha256'), { recursive: true });
+  await writeFile(join(dir, 'outside/sha256', hex), Buffer.alloc(bytes.length, 0x41));
+  await rm(join(dir, 'source/blobs'), { recursive: true, force: true });
+  await symlink(join(dir, 'outside'), join(dir, 'source/blobs'));
+  assert.equal(await linkBlob(source, target, digest, bytes.length), false);
+  assert.equal(await target.stat(digest), undefined);
+  assert.deepEqual(await readdir(join(dir, 'target/blobs/sha256')).catch(() => []), []);
 });

@@ -22,7 +22,7 @@ test('buffered chunks come out one by one, the same buffers, not concatenated', 
   stream.end();
   const out = await collect(chunksOf(stream));
   assert.equal(out.length, 3);
-  out.forEach((chunk, i) => assert.equal(chunk, pushed[i]));
+  for (const [i, chunk] of out.entries()) assert.equal(chunk, pushed[i]);
   // What chunksOf avoids: the plain async iterator hands the three back as one new buffer.
   const plain = new PassThrough();
   for (const chunk of pushed) plain.write(chunk);
@@ -86,4 +86,25 @@ test('an async iterable that is not a stream is passed through', async () => {
     yield new Uint8Array([2]);
   }
   assert.deepEqual(await collect(chunksOf(chunks())), [new Uint8Array([1]), new Uint8Array([2])]);
+});
+
+test('a stream already ended yields nothing; one already failed throws its error', async () => {
+  const ended = new PassThrough();
+  ended.end();
+  ended.resume();
+  await new Promise((resolve) => ended.once('end', resolve));
+  assert.deepEqual(await collect(chunksOf(ended)), []);
+  const failed = new PassThrough();
+  failed.on('error', () => {});
+  failed.destroy(new Error('broken before reading'));
+  await new Promise((resolve) => setImmediate(resolve));
+  await assert.rejects(collect(chunksOf(failed)), /broken before reading/);
+});
+
+test('object-mode and text streams keep the ordinary iterator', async () => {
+  const objects = Readable.from([{ a: 1 }, { b: 2 }]);
+  assert.equal(chunksOf(objects), objects);
+  const text = new PassThrough();
+  text.setEncoding('utf8');
+  assert.equal(chunksOf(text), text);
 });

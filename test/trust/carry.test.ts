@@ -128,6 +128,30 @@ test('--remove-signatures copies the image alone', async () => {
   assert.match(policy.stderr, /no signature exists/);
 });
 
+test('--remove-signatures --referrers carries the referrers only: no .sig manifest, no simple signature', async () => {
+  const destination = `${registry.host}/carry-referrers:v1`;
+  const copied = await ocikit([
+    'copy',
+    '--remove-signatures',
+    '--referrers',
+    '--registries.d',
+    registriesD,
+    source,
+    destination,
+  ]);
+  assert.equal(copied.code, 0, copied.stderr);
+  assert.match(
+    copied.stderr,
+    /copied signatures: 0 signature manifest\(s\), 1 referrer\(s\), 0 simple signature\(s\)/,
+  );
+  const verified = await verifyKey(destination);
+  assert.equal(verified.code, 0, verified.stderr);
+  const formats = (JSON.parse(verified.out) as { verified: { format: string }[] }).verified.map(
+    (v) => v.format,
+  );
+  assert.deepEqual(formats, ['bundle']);
+});
+
 test('a conversion that changes the digest drops the signatures with a warning', async () => {
   const destination = `${registry.host}/carry-converted:v1`;
   const copied = await ocikit([

@@ -53,6 +53,17 @@ function quote(arg: string): string {
 
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
+/** Times a status was polled for (slept on) rather than read blocking; see {@link statusPolls}. */
+let polled = 0;
+
+/**
+ * How many times this process has polled the host shell for a status instead of sleeping in a
+ * blocking read (only before the shell's first answer): for tests.
+ */
+export function statusPolls(): number {
+  return polled;
+}
+
 /** The shell and its FIFOs. */
 class CommandHost {
   private readonly dir: string;
@@ -158,7 +169,9 @@ class CommandHost {
         let n = 0;
         try {
           n = readSync(this.waiting, buffer, 0, buffer.length, null);
-        } catch {
+        } catch (err) {
+          // A signal (SIGUSR1 turns on Node's inspector) interrupts the read: the shell is fine.
+          if ((err as NodeJS.ErrnoException).code === 'EINTR') continue;
           n = 0;
         }
         if (n === 0) {
@@ -186,6 +199,7 @@ class CommandHost {
         this.alive = false;
         return undefined;
       }
+      polled++;
       Atomics.wait(SLEEP, 0, 0, polls < 200 ? 0.2 : 2);
     }
   }

@@ -70,10 +70,12 @@ export function loginCommand() {
       'read the password from stdin (otherwise it is asked for on the terminal, never echoed)',
     )
     .action(async (registry, options, command) => {
+      // The program's own --username/--password take the long forms wherever they stand.
+      const all = command.optsWithGlobals() as { username?: string; password?: string };
       const { username, password } = await askCredentials(
-        options.username,
+        options.username ?? all.username,
         options.passwordStdin === true,
-        options.password,
+        options.password ?? all.password,
       );
       const { login } = await import('../../transports/registry/auth/index.ts');
       // The command's own -u/-p are the credentials to save, not credentials to use.

@@ -131,6 +131,7 @@ export function copyCommand() {
                     destination: transportOptions(command, 'dest'),
                     signal,
                     allReferrers: options.referrers === true,
+                    removeSignatures: options.removeSignatures === true,
                   });
                 }
                 if (options.signBy !== undefined)

@@ -32,6 +32,11 @@ export interface CarryOptions extends OperationOptions {
   allReferrers?: boolean;
   /** Told about every signature dropped, and why. */
   onWarning?: (message: string) => void;
+  /**
+   * Carry no signature, only referrers (`copy --remove-signatures --referrers`): the cosign
+   * `.sig` manifest and simple signatures are left behind.
+   */
+  removeSignatures?: boolean;
 }
 
 /** How many signatures of each kind were carried. */
@@ -61,11 +66,12 @@ async function gather(
   name: string,
   digest: Digest,
   options: CarryOptions,
-  lookaside: boolean,
+  want: { signature: boolean; lookaside: boolean },
 ): Promise<Found> {
   // The three places are independent: asked at once, a copy waits for one round trip, not three.
-  const [sig, referrers, simple] = await Promise.all([
-    store === undefined
+  // All three are settled before any failure is passed on, so none runs on after the store closes.
+  const settled = await Promise.allSettled([
+    store === undefined || !want.signature
       ? undefined
       : store.readTag(signatureTag(digest), options).catch((err: unknown) => {
           if (!isContentError(err)) throw err;
@@ -84,8 +90,12 @@ async function gather(
             return [];
           },
         ),
-    lookaside && isRegistry(transportOf(name).label) ? readSimple(name, digest, options) : [],
-  ]);
+    want.lookaside && isRegistry(transportOf(name).label) ? readSimple(name, digest, options) : [],
+  ] as const);
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+  const [sig, referrers, simple] = settled.map(
+    (outcome) => (outcome as PromiseFulfilledResult<unknown>).value,
+  ) as [TopDocument | undefined, Descriptor[], Buffer[]];
   return { ...(sig !== undefined ? { sig } : {}), referrers, lookaside: simple };
 }
 
@@ -143,12 +153,16 @@ export async function carrySignatures(
   const to = transportOf(destination).label;
   // Between a dir: folder and a registry, simple signatures go file to lookaside and back.
   const dirLookaside = isDirLookasideCopy(source, destination);
-  if (dirLookaside)
+  if (dirLookaside && options.removeSignatures !== true)
     result.lookaside = await carryDirLookaside(source, destination, sourceDigest, destinationDigest, options);
   if (!holdsAttachments(from)) return result;
   const src = await openSignatureStore(source, options.source ?? {});
   try {
-    const found = await gather(src, source, sourceDigest, options, !dirLookaside);
+    const signatures = options.removeSignatures !== true;
+    const found = await gather(src, source, sourceDigest, options, {
+      signature: signatures,
+      lookaside: signatures && !dirLookaside,
+    });
     const count = (found.sig ? 1 : 0) + found.referrers.length + found.lookaside.length;
     if (count === 0) return result;
     if (sourceDigest !== destinationDigest) {

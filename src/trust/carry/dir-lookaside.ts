@@ -31,8 +31,9 @@ async function lookasideUrl(name: string, write: boolean, options: CarryOptions)
 /**
  * Carries the simple signatures of `source`'s top manifest (`sourceDigest`) to `destination`,
  * written as `destinationDigest`, when one side is `dir:` and the other a registry (0 otherwise).
- * Signatures are dropped with a warning when the digests differ; a lookaside that cannot be read
- * is a warning too. Returns how many were carried.
+ * Signatures are dropped with a warning when the digests differ, and so are those of a lookaside
+ * whose content is refused (too large, malformed); network and I/O failures are thrown. Returns
+ * how many were carried.
  */
 export async function carryDirLookaside(
   source: string,
