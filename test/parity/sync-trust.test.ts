@@ -73,6 +73,60 @@ describe('ocikit sync: formats and signatures, checked with skopeo', () => {
   const skopeoAccepts = (image: string, policy: string): Promise<boolean> =>
     skopeoAcceptsSigned(image, join(dir, policy), registriesD, dir);
 
+  test('the trust policy is enforced per image: a rejected repository fails, the others are copied (--keep-going)', async () => {
+    const policy = join(dir, 'reject-b.json');
+    await writeFile(
+      policy,
+      JSON.stringify({
+        default: [{ type: 'insecureAcceptAnything' }],
+        transports: { docker: { [`${source.host}/b`]: [{ type: 'reject' }] } },
+      }),
+    );
+    const result = await ocikit([
+      'sync',
+      '-q',
+      '--keep-going',
+      '--policy',
+      policy,
+      '--src',
+      'yaml',
+      yaml,
+      `${target.host}/policed`,
+    ]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /b:1/);
+    const copied = await registryImages(target.host, 'policed');
+    assert.deepEqual(Object.keys(copied), ['a:1']);
+    // A policy rejecting everything but one namespace lets that one through; a missing policy file is NOT_FOUND.
+    const only = join(dir, 'only-a.json');
+    await writeFile(
+      only,
+      JSON.stringify({
+        default: [{ type: 'reject' }],
+        transports: { docker: { [`${source.host}/a`]: [{ type: 'insecureAcceptAnything' }] } },
+      }),
+    );
+    const single = await ocikit([
+      'sync',
+      '-q',
+      '--policy',
+      only,
+      `${source.host}/a:1`,
+      `${target.host}/only`,
+    ]);
+    assert.equal(single.code, 0, single.stderr);
+    const missing = await ocikit([
+      'sync',
+      '-q',
+      '--policy',
+      join(dir, 'none.json'),
+      `${source.host}/a:1`,
+      `${target.host}/x`,
+    ]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /NOT_FOUND/);
+  });
+
   test('--format v2s2 writes Docker manifests with the content skopeo sync --format v2s2 writes', async () => {
     await run('skopeo', [
       'sync',

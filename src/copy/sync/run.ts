@@ -12,6 +12,7 @@ import type { TransportOptions } from '../../transports/index.ts';
 import type { ImageFormat } from '../convert.ts';
 import { type CopyResult, copyImage, DEFAULT_COPY_JOBS } from '../copy.ts';
 import type { SyncItem } from './plan.ts';
+import { semaphore } from './semaphore.ts';
 import { type BlobLedger, sharingBlobs } from './shared-blobs.ts';
 
 /** Images copied at once by default. */
@@ -131,7 +132,11 @@ export async function runSync(
   const ledger: BlobLedger = new Map();
   // Writes to one layout commit one after another: its index.json is read, changed and replaced.
   const commits = new Map<string, Promise<unknown>>();
-  const limited = limiter(options.images ?? DEFAULT_SYNC_IMAGES);
+  // An image holds its slot until it is written; the steps after the write (carrying and making
+  // signatures) run beside the next image's copy, themselves at most as many at once.
+  const concurrency = options.images ?? DEFAULT_SYNC_IMAGES;
+  const slots = semaphore(concurrency);
+  const finishing = limiter(concurrency);
   // What the destination holds is read where it is written: never through a pull mirror.
   const destinationReads: TransportOptions & { pullFromMirrors?: boolean } = {
     ...options.destinationOptions,
@@ -141,13 +146,28 @@ export async function runSync(
 
   const copyOne = async (item: SyncItem, onWritten: () => void): Promise<SyncOutcome> => {
     signal.throwIfAborted();
-    const source = await open.openSource(item.source, item.sourceOptions);
+    // What the destination holds is asked while the source opens and resolves: two round trips
+    // at once instead of one after the other. The lookup never rejects; it settles on every path.
+    const present =
+      options.skipUnchanged !== false
+        ? existingDigest(item.destination, open, destinationReads, signal)
+        : Promise.resolve(undefined);
+    let source: ImageSource;
+    let top: Descriptor;
     try {
-      const top = await source.resolve({ signal });
-      if (options.skipUnchanged !== false) {
-        const present = await existingDigest(item.destination, open, destinationReads, signal);
-        if (present === top.digest) return { item, state: 'skipped', digest: top.digest };
+      source = await open.openSource(item.source, item.sourceOptions);
+      try {
+        top = await source.resolve({ signal });
+      } catch (err) {
+        await source.close();
+        throw err;
       }
+    } catch (err) {
+      await present;
+      throw err;
+    }
+    try {
+      if ((await present) === top.digest) return { item, state: 'skipped', digest: top.digest };
       await options.prepare?.(item, source, top);
       const scope = scopeOf(item.destination);
       const sink = serialCommits(
@@ -163,7 +183,9 @@ export async function runSync(
           signal,
         });
         onWritten();
-        await options.finish?.({ item, source, sink, sourceDigest: top.digest, result, signal });
+        const finish = options.finish;
+        if (finish !== undefined)
+          await finishing(() => finish({ item, source, sink, sourceDigest: top.digest, result, signal }));
         return { item, state: 'copied', digest: result.digest };
       } finally {
         await sink.close();
@@ -173,32 +195,34 @@ export async function runSync(
     }
   };
 
-  const syncOne = async (item: SyncItem): Promise<SyncOutcome> => {
+  const syncOne = async (item: SyncItem, onWritten: () => void): Promise<SyncOutcome> => {
     let written = false;
     const attempt = () =>
       copyOne(item, () => {
         written = true;
+        onWritten();
       });
     return options.retry ? options.retry(attempt, { retryable: () => !written, signal }) : attempt();
   };
 
   const outcomes = await Promise.all(
-    items.map((item) =>
-      limited(async (): Promise<SyncOutcome> => {
-        let outcome: SyncOutcome;
-        try {
-          outcome = await syncOne(item);
-        } catch (error) {
-          if (firstFailure === undefined && !isAbortOf(error, signal)) {
-            firstFailure = error;
-            if (!options.keepGoing) controller.abort();
-          }
-          outcome = { item, state: 'failed', error };
+    items.map(async (item): Promise<SyncOutcome> => {
+      const release = await slots.acquire();
+      let outcome: SyncOutcome;
+      try {
+        outcome = await syncOne(item, release);
+      } catch (error) {
+        if (firstFailure === undefined && !isAbortOf(error, signal)) {
+          firstFailure = error;
+          if (!options.keepGoing) controller.abort();
         }
-        options.onOutcome?.(outcome);
-        return outcome;
-      }),
-    ),
+        outcome = { item, state: 'failed', error };
+      } finally {
+        release();
+      }
+      options.onOutcome?.(outcome);
+      return outcome;
+    }),
   );
   if (outer?.aborted) throw new OciError(ErrorCode.ABORTED, 'sync aborted');
   if (!options.keepGoing && firstFailure !== undefined) throw firstFailure;

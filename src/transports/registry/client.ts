@@ -480,26 +480,24 @@ export class RegistryClient {
     headers: Record<string, string>,
     options: CallOptions,
   ): Promise<HeadResult | undefined> {
-    try {
-      const res = await this.http.send({
-        method: 'HEAD',
-        url,
-        scopes,
-        headers,
-        expect: [200],
-        signal: options.signal,
-      });
-      await discard(res.body);
-      const type = bareMediaType(header(res.headers, 'content-type'));
-      return {
-        size: contentLength(res),
-        digest: headerDigest(res),
-        mediaType: type === '' ? undefined : type,
-      };
-    } catch (err) {
-      if (err instanceof OciError && err.code === ErrorCode.NOT_FOUND) return undefined;
-      throw err;
-    }
+    // A 404 is an answer here, not a failure: taken as one, it builds no error (a stack trace,
+    // a redacted URL) for each blob a copy finds missing.
+    const res = await this.http.send({
+      method: 'HEAD',
+      url,
+      scopes,
+      headers,
+      expect: [200, 404],
+      signal: options.signal,
+    });
+    await discard(res.body);
+    if (res.status === 404) return undefined;
+    const type = bareMediaType(header(res.headers, 'content-type'));
+    return {
+      size: contentLength(res),
+      digest: headerDigest(res),
+      mediaType: type === '' ? undefined : type,
+    };
   }
 
   /** Collects a paginated JSON listing, following `Link: <...>; rel="next"` (usually relative). */

@@ -6,7 +6,7 @@
  * (`*.conf`, in name order). A later file replaces the registries it names by prefix, the search
  * registries and mode when it sets them, and the aliases it lists.
  */
-import { open, readdir } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
@@ -31,21 +31,34 @@ export interface RegistriesConfOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The bytes of `file`, or undefined when it does not exist; TOO_LARGE past {@link MAX_CONF_BYTES}. */
+/**
+ * The bytes of `file`, or undefined when it does not exist; TOO_LARGE past {@link MAX_CONF_BYTES}.
+ * Read synchronously on purpose: registries.conf is a small local file, read again for each image
+ * a command pulls (a sync: every image, and its signatures), and the four promise round trips of
+ * an asynchronous read (open, stat, read, close) cost far more CPU than the read itself (their
+ * share showed in a sync's profile).
+ */
 async function readCapped(file: string): Promise<string | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    handle = await open(file, 'r');
+    // Non-blocking, so that a FIFO put there is refused below instead of blocking the process.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new OciError(ErrorCode.IO_ERROR, `${file}: cannot read: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const stat = await handle.stat();
+    const stat = fstatSync(fd);
     if (!stat.isFile())
       throw new OciError(ErrorCode.INVALID_ARGUMENT, `${file}: not a regular file`, { data: { file } });
-    const buffer = Buffer.alloc(MAX_CONF_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    // Sized by the file (a byte more, to see it grow), not by the cap: zero-filling a megabyte for
+    // each read showed too. A file that grew past that guess is read again with the whole cap.
+    let buffer = Buffer.alloc(Math.min(stat.size, MAX_CONF_BYTES) + 1);
+    let bytesRead = readSync(fd, buffer, 0, buffer.length, 0);
+    if (bytesRead === buffer.length && buffer.length <= MAX_CONF_BYTES) {
+      buffer = Buffer.alloc(MAX_CONF_BYTES + 1);
+      bytesRead = readSync(fd, buffer, 0, buffer.length, 0);
+    }
     if (bytesRead > MAX_CONF_BYTES)
       throw new OciError(
         ErrorCode.INVALID_ARGUMENT,
@@ -56,7 +69,7 @@ async function readCapped(file: string): Promise<string | undefined> {
       );
     return buffer.subarray(0, bytesRead).toString('utf8');
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -67,6 +80,9 @@ async function readCapped(file: string): Promise<string | undefined> {
  * text is unchanged, so a long-running program sees edits at once.
  */
 const parsed = new Map<string, { source: string; conf: ConfFile }>();
+/** Characters of text held by {@link parsed}, and the most it holds. */
+let cachedBytes = 0;
+const MAX_CACHED_BYTES = 4 * MAX_CONF_BYTES;
 
 /** Reads and validates one file; undefined when it does not exist. */
 async function readConfFile(file: string): Promise<ConfFile | undefined> {
@@ -74,8 +90,13 @@ async function readConfFile(file: string): Promise<ConfFile | undefined> {
   if (source === undefined) return undefined;
   const known = parsed.get(file);
   if (known?.source === source) return known.conf;
-  const conf = parseConfFile(file, source);
-  if (parsed.size >= MAX_DROP_INS * 2) parsed.clear();
+  const conf = Object.freeze(parseConfFile(file, source));
+  // Bounded by the text kept: a long-running program reading many large files starts afresh.
+  cachedBytes += source.length - (known?.source.length ?? 0);
+  if (cachedBytes > MAX_CACHED_BYTES) {
+    parsed.clear();
+    cachedBytes = source.length;
+  }
   parsed.set(file, { source, conf });
   return conf;
 }
@@ -97,10 +118,11 @@ function parseConfFile(file: string, source: string): ConfFile {
 }
 
 /** The `*.conf` files of `dir` in name order (none when it does not exist). */
-async function dropIns(dir: string): Promise<string[]> {
+function dropIns(dir: string): string[] {
   let names: string[];
   try {
-    names = await readdir(dir);
+    // Synchronously, as readCapped reads the files: a small local folder, listed for every image.
+    names = readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
       return [];
@@ -129,8 +151,8 @@ async function candidateFiles(
   return {
     main: [userFile, systemFile],
     dropIns: [
-      ...(await dropIns(join(root, 'etc/containers/registries.conf.d'))),
-      ...(await dropIns(join(home, '.config/containers/registries.conf.d'))),
+      ...dropIns(join(root, 'etc/containers/registries.conf.d')),
+      ...dropIns(join(home, '.config/containers/registries.conf.d')),
     ],
   };
 }
