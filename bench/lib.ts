@@ -1,5 +1,5 @@
 /** Shared helpers for the benchmarks: timing child commands and in-process work, reporting ratios. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMAND_TIMEOUT_MS, runShellBounded, withTimeout } from './guard.ts';
 
@@ -12,9 +12,14 @@ export const OCIKIT_CLI = process.env.OCIKIT_BENCH_CLI ?? join(import.meta.dirna
 /** {@link OCIKIT_CLI} as a shell command prefix, run by this Node. */
 export const OCIKIT = `${process.execPath} ${OCIKIT_CLI}`;
 
-/** Scratch directory for benchmark data; tmpfs so every tool reads from the same fast filesystem. */
+/**
+ * Scratch directory for benchmark data; tmpfs so every tool reads from the same fast filesystem.
+ * Removed when the process exits, so a script or test that only imports a bench module leaves no
+ * folder behind.
+ */
 export const BENCH_DIR = join('/dev/shm', `ocikit-bench-${process.pid}`);
 mkdirSync(BENCH_DIR, { recursive: true });
+process.once('exit', () => rmSync(BENCH_DIR, { recursive: true, force: true }));
 
 /**
  * Runs a shell command and returns its wall time in seconds; throws if it fails, or if it outlives

@@ -4,8 +4,8 @@
  * run, and a stalled suite's child processes are killed. No timing is asserted: only which outcome.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,4 +130,21 @@ describe('bench guard: suites', () => {
       child.kill('SIGKILL');
     }
   });
+});
+
+test('importing the bench helpers leaves no scratch folder behind once the process exits', async () => {
+  const lib = new URL('../../bench/lib.ts', import.meta.url).href;
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { BENCH_DIR } = await import(${JSON.stringify(lib)}); console.log(BENCH_DIR);`,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(child.status, 0, child.stderr);
+  const folder = child.stdout.trim();
+  assert.match(folder, /ocikit-bench-\d+$/);
+  assert.equal(existsSync(folder), false, `${folder} was left behind`);
 });
