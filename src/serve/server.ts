@@ -17,6 +17,7 @@ import { createRequestListener } from './handler.ts';
 import type { RequestLog, ServeOptions } from './options.ts';
 import { Repositories } from './repositories.ts';
 import { UploadSessions } from './upload-sessions.ts';
+import { prepareYoungGc } from './young-gc.ts';
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions extends ServeOptions {
@@ -56,6 +57,7 @@ export async function createHandler(options: ServeOptions): Promise<RegistryHand
   const uploads = new UploadSessions(options.maxUploads ?? 256, options.uploadTimeoutMs ?? 15 * 60_000);
   const authenticator = options.htpasswd === undefined ? undefined : await loadHtpasswd(options.htpasswd);
   const listener = createRequestListener({ repositories, uploads, authenticator, options });
+  if (options.readOnly !== true) prepareYoungGc();
   return {
     handle(req, res) {
       if (options.log !== undefined) logWhenDone(req, res, options.log);
