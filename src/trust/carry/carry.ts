@@ -18,7 +18,7 @@ import { lookasideRepositoryUrl, readLookaside, writeLookaside } from '../regist
 import { isContentError } from '../rejection.ts';
 import { openSignatureStore } from '../store/open.ts';
 import type { SignatureStore } from '../store/types.ts';
-import { carryDirLookaside, isDirLookasideCopy } from './dir-lookaside.ts';
+import { carryDirLookaside, isDirLookasideCopy, isRegistry } from './dir-lookaside.ts';
 
 /** Options of {@link carrySignatures}. */
 export interface CarryOptions extends OperationOptions {
@@ -47,7 +47,6 @@ export interface CarryResult {
 }
 
 const holdsAttachments = (label: string) => label === 'oci' || label === 'registry' || label === 'docker';
-const isRegistry = (label: string) => label === 'registry' || label === 'docker';
 
 async function registryRef(name: string) {
   const { parseRegistryReference } = await import('../../transports/registry/index.ts');

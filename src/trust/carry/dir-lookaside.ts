@@ -13,7 +13,8 @@ import { lookasideRepositoryUrl, readLookaside, writeLookaside } from '../regist
 import { isContentError } from '../rejection.ts';
 import type { CarryOptions } from './carry.ts';
 
-const isRegistry = (label: string) => label === 'registry' || label === 'docker';
+/** True for the transport labels of registry names (`registry`, `docker`). */
+export const isRegistry = (label: string): boolean => label === 'registry' || label === 'docker';
 
 /** True when a copy from `source` to `destination` is one {@link carryDirLookaside} carries. */
 export function isDirLookasideCopy(source: string, destination: string): boolean {
