@@ -26,7 +26,6 @@ import { writeSignedImage } from './trust-fixtures.ts';
 const ARTIFACTS = process.env.OCIKIT_TEST_ARTIFACTS ?? join(tmpdir(), 'ocikit-test-artifacts');
 
 describe('explore pages in Chromium', () => {
-  const dir = suiteScratch(after);
   let explorer: RunningExplorer;
   let busybox: string;
   let index: { index: string; manifests: string[] };
@@ -96,6 +95,9 @@ describe('explore pages in Chromium', () => {
     await wide?.close();
     await serve?.close();
   });
+  // Registered after the hook that closes Chromium, so the folder holding its profile is removed
+  // once the browser is gone (before, Chromium wrote its profile again after the removal).
+  const dir = suiteScratch(after);
 
   async function open(hash: string, base = explorer.url): Promise<Page> {
     const page = await context.newPage();
