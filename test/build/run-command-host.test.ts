@@ -67,12 +67,15 @@ process.stdout.write(JSON.stringify({ status: result.status, error: result.error
   assert.deepEqual(last, { status: 0, error: null });
 });
 
-test('the host shell exits when the process that started it is killed', async () => {
+test('the host shell exits when the process that started it is killed', async (t) => {
+  // The killed process cannot remove its host folder: it makes it in a scratch folder of the test.
+  const temp = await scratch(t);
   const code = `import { runHelper } from ${JSON.stringify(new URL('../../src/build/run/command-host.ts', import.meta.url).href)};
 process.stdout.write(runHelper('sh', ['-c', 'echo $PPID']).stdout);
 setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TMPDIR: temp },
   });
   const pid = await new Promise<number>((resolve) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
