@@ -4,6 +4,7 @@
  */
 import { ErrorCode, isOciError } from '../errors/index.ts';
 import type { TransportOptions } from '../transports/index.ts';
+import type { Policy } from '../trust/policy/types.ts';
 import { log } from './output.ts';
 
 /** The policy flags of a command. */
@@ -16,29 +17,49 @@ export interface PolicyFlags {
   registriesD?: string;
 }
 
+/** Checks one image against the trust policy: `name`, its manifest `digest`, the transport options to read its signatures with. */
+export type PolicyEnforcer = (
+  name: string,
+  digest: string,
+  options: TransportOptions & { signal?: AbortSignal },
+) => Promise<void>;
+
 /**
- * Checks the image `name` (manifest `digest`) against the policy that applies (`--policy`, else
- * the user's, else the system's policy.json); nothing when there is none or with `--insecure-policy`.
+ * The check of images against the policy that applies (`--policy`, else the user's, else the
+ * system's policy.json): nothing when there is none or with `--insecure-policy`. policy.json is
+ * read once, on the first check (a sync checks every image with one, as skopeo sync does); a
+ * policy that cannot be read fails every check.
  */
-export async function enforceImagePolicy(
+export function policyEnforcer(flags: PolicyFlags): PolicyEnforcer {
+  if (flags.insecurePolicy === true) return async () => {};
+  let loaded: Promise<Policy | undefined> | undefined;
+  return async (name, digest, options) => {
+    // The modules themselves, not the trust index: a copy that checks a policy loads no key,
+    // cipher or signing code (measured: the index's chunk is 0.8 MB).
+    const [{ checkPolicy }, { loadPolicy }] = await Promise.all([
+      import('../trust/policy/check.ts'),
+      import('../trust/policy/load.ts'),
+    ]);
+    loaded ??= loadPolicy(flags.policy !== undefined ? { path: flags.policy } : {}).then(
+      (found) => found?.policy,
+    );
+    const policy = await loaded;
+    if (policy === undefined) return;
+    await checkPolicy(policy, name, digest, {
+      ...options,
+      ...(flags.registriesD !== undefined ? { registries: { dir: flags.registriesD } } : {}),
+    });
+  };
+}
+
+/** Checks the image `name` (manifest `digest`) against the policy that applies (see {@link policyEnforcer}). */
+export function enforceImagePolicy(
   name: string,
   digest: string,
   flags: PolicyFlags,
   options: TransportOptions & { signal?: AbortSignal },
 ): Promise<void> {
-  if (flags.insecurePolicy === true) return;
-  // The modules themselves, not the trust index: a copy that checks a policy loads no key,
-  // cipher or signing code (measured: the index's chunk is 0.8 MB).
-  const [{ checkPolicy }, { loadPolicy }] = await Promise.all([
-    import('../trust/policy/check.ts'),
-    import('../trust/policy/load.ts'),
-  ]);
-  const found = await loadPolicy(flags.policy !== undefined ? { path: flags.policy } : {});
-  if (found === undefined) return;
-  await checkPolicy(found.policy, name, digest, {
-    ...options,
-    ...(flags.registriesD !== undefined ? { registries: { dir: flags.registriesD } } : {}),
-  });
+  return policyEnforcer(flags)(name, digest, options);
 }
 
 /** Before a copy with `--sign-by`: refuses (nothing written) when signing cannot happen. */

@@ -115,6 +115,35 @@ describe('ocikit sync: formats and signatures, checked with skopeo', () => {
       `${target.host}/only`,
     ]);
     assert.equal(single.code, 0, single.stderr);
+    // registries.d is read only for a requirement that needs signatures: a broken one does not
+    // stop an accept-anything policy, and stops a signedBy one naming the file.
+    const broken = join(dir, 'broken.d');
+    await mkdir(broken);
+    await writeFile(join(broken, 'default.yaml'), 'default-docker: [not, a, mapping\n');
+    const accepted = await ocikit([
+      'sync',
+      '-q',
+      '--remove-signatures',
+      '--registries.d',
+      broken,
+      '--policy',
+      only,
+      `${source.host}/a:1`,
+      `${target.host}/broken-ok`,
+    ]);
+    assert.equal(accepted.code, 0, accepted.stderr);
+    const signedBy = await ocikit([
+      'sync',
+      '-q',
+      '--registries.d',
+      broken,
+      '--policy',
+      join(dir, 'accept.json'),
+      `${source.host}/a:1`,
+      `${target.host}/broken-refused`,
+    ]);
+    assert.equal(signedBy.code, 1);
+    assert.match(signedBy.stderr, /default\.yaml/);
     const missing = await ocikit([
       'sync',
       '-q',

@@ -14,7 +14,6 @@ import { ErrorCode, OciError } from '../../errors/index.ts';
 import type { ImageSource } from '../../image/types.ts';
 import type { Descriptor } from '../../spec/types.ts';
 import type { TransportOptions } from '../../transports/index.ts';
-import type { Policy } from '../../trust/policy/types.ts';
 import { transportOptions } from '../context.ts';
 import { log, writeLine } from '../output.ts';
 import { addSideRegistryOptions } from '../registry-flags.ts';
@@ -231,7 +230,7 @@ async function trustSteps(
   if (flags.signBySigstorePrivateKey !== undefined && first !== undefined && flags.dryRun !== true)
     sigstore = await sigstoreSigning(first.destination, flags.signBySigstorePrivateKey, flags.passphrase);
   const format = flags.format === 'v2s2' ? ('docker' as const) : flags.format;
-  const checkPolicy = policyCheck(policy);
+  const checkPolicy = trust.policyEnforcer(policy);
   return {
     signs: flags.signBy !== undefined || sigstore !== undefined,
     async prepare(item, source, top) {
@@ -258,40 +257,6 @@ async function trustSteps(
       await sigstore?.(item.destination, result.digest, { ...destinationOptions, signal });
     },
   };
-}
-
-/**
- * The trust policy check of each image, as `copy` checks one (`enforceImagePolicy`), with
- * policy.json read once per sync (as skopeo sync reads it) when the first image asks: a policy
- * that cannot be read fails every image as it did. A policy whose every requirement is
- * `insecureAcceptAnything` (the usual one) accepts each image without the per-image work of the
- * full check (registries.d read, scopes computed), and without loading its code.
- */
-function policyCheck(
-  flags: TrustFlags & { registriesD?: string | undefined },
-): (name: string, digest: string, options: TransportOptions) => Promise<void> {
-  if (flags.insecurePolicy === true) return async () => {};
-  let loaded: Promise<Policy | undefined> | undefined;
-  return async (name, digest, options) => {
-    loaded ??= (async () => {
-      const { loadPolicy } = await import('../../trust/policy/load.ts');
-      return (await loadPolicy(flags.policy !== undefined ? { path: flags.policy } : {}))?.policy;
-    })();
-    const policy = await loaded;
-    if (policy === undefined || acceptsAnything(policy)) return;
-    // The module itself, not the trust index, as `enforceImagePolicy` loads it.
-    const { checkPolicy } = await import('../../trust/policy/check.ts');
-    await checkPolicy(policy, name, digest, {
-      ...options,
-      ...(flags.registriesD !== undefined ? { registries: { dir: flags.registriesD } } : {}),
-    });
-  };
-}
-
-/** True when every requirement of every scope of `policy` is `insecureAcceptAnything`. */
-function acceptsAnything(policy: Policy): boolean {
-  const scopes = [policy.default, ...[...policy.transports.values()].flatMap((t) => [...t.values()])];
-  return scopes.every((requirements) => requirements.every((r) => r.type === 'insecureAcceptAnything'));
 }
 
 /** Signs one written image with the cosign key opened once for the whole sync. */

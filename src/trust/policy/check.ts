@@ -7,6 +7,7 @@ import { ErrorCode, OciError } from '../../errors/index.ts';
 import type { TransportOptions } from '../../transports/index.ts';
 import {
   loadRegistriesConfig,
+  type RegistriesConfig,
   type RegistriesDirOptions,
   useSigstoreAttachments,
 } from '../registries-d/config.ts';
@@ -37,16 +38,23 @@ export async function checkPolicy(
 ): Promise<void> {
   const subject = await policySubject(name);
   const signal = options.signal;
-  const config = subject.transport === 'docker' ? await loadRegistriesConfig(options.registries) : undefined;
+  // registries.d is read only when a requirement asks for signatures: an accept-anything policy
+  // (the usual one) checks a sync's every image without it.
+  let loaded: Promise<RegistriesConfig | undefined> | undefined;
+  const registriesConfig = () =>
+    (loaded ??=
+      subject.transport === 'docker' ? loadRegistriesConfig(options.registries) : Promise.resolve(undefined));
   await enforcePolicy(policy, subject, {
     digest,
     simpleSignatures: async () => {
+      const config = await registriesConfig();
       if (config === undefined || subject.dockerReference === undefined) return [];
       const url = lookasideRepositoryUrl(config, subject.dockerReference, false);
       return readLookaside(url, digest, signal ? { signal } : {});
     },
     sigstoreSignatures: async (): Promise<SignatureCandidate[]> => {
       if (subject.transport === 'docker') {
+        const config = await registriesConfig();
         if (config === undefined || subject.dockerReference === undefined) return [];
         if (!useSigstoreAttachments(config, subject.dockerReference)) return [];
       } else if (subject.transport !== 'oci') {
