@@ -184,3 +184,18 @@ export async function startFaultProxy(registryHost: string): Promise<FaultProxy>
     },
   };
 }
+
+/**
+ * A fault proxy in front of `registryHost` whose manifest requests fail (503, retry at once)
+ * `count` times: more than one copy's own retries, so only a retry of the whole copy gets through.
+ */
+export async function startFailingManifestsProxy(registryHost: string, count = 7): Promise<FaultProxy> {
+  const proxy = await startFaultProxy(registryHost);
+  proxy.faults.fail = {
+    status: 503,
+    count,
+    retryAfter: '0',
+    match: (req) => req.path.includes('/manifests/'),
+  };
+  return proxy;
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ocikit } from '../helpers/cli.ts';
 import { runBuffer } from '../helpers/exec.ts';
-import { startFaultProxy } from '../helpers/fault-proxy.ts';
+import { startFailingManifestsProxy } from '../helpers/fault-proxy.ts';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
 import { suiteScratch } from '../helpers/tmp.ts';
 
@@ -97,17 +97,7 @@ describe('copy flags from skopeo', () => {
 
   test('--retry-times retries a copy that failed on a transient registry fault', async () => {
     await ok(['copy', '-q', image, `${registry.host}/retry:1`]);
-    // Every manifest request fails (503, retry at once) 7 times: more than one copy's own retries.
-    const failing = async () => {
-      const proxy = await startFaultProxy(registry.host);
-      proxy.faults.fail = {
-        status: 503,
-        count: 7,
-        retryAfter: '0',
-        match: (req) => req.path.includes('/manifests/'),
-      };
-      return proxy;
-    };
+    const failing = () => startFailingManifestsProxy(registry.host);
     const without = await failing();
     try {
       const failed = await ocikit(['copy', '-q', `${without.host}/retry:1`, `oci:${join(dir, 'r1')}:x`]);

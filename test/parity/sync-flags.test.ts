@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ocikit } from '../helpers/cli.ts';
-import { startFaultProxy } from '../helpers/fault-proxy.ts';
+import { startFailingManifestsProxy } from '../helpers/fault-proxy.ts';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
 import { suiteScratch } from '../helpers/tmp.ts';
 import { ok, registryImages } from './sync-fixtures.ts';
@@ -51,16 +51,7 @@ describe('sync flags from skopeo: retries and anonymous access', () => {
   });
 
   /** A fault proxy in front of `plain` whose manifest requests fail (503) more often than one copy retries. */
-  const failingProxy = async () => {
-    const proxy = await startFaultProxy(plain.host);
-    proxy.faults.fail = {
-      status: 503,
-      count: 7,
-      retryAfter: '0',
-      match: (req) => req.path.includes('/manifests/'),
-    };
-    return proxy;
-  };
+  const failingProxy = () => startFailingManifestsProxy(plain.host);
 
   test('sync --retry-times retries an image copy that failed on a transient registry fault', async () => {
     const without = await failingProxy();

@@ -70,15 +70,16 @@ export function signedByPolicy(keyPath: string, signedIdentity?: object): string
 }
 
 /**
- * Whether skopeo, under the policy file `policyPath` and the registries.d folder `registriesD`,
- * accepts pulling `image` from a plain-HTTP registry (pulled into a new layout under `scratch`).
+ * skopeo's pull of `image` from a plain-HTTP registry under the policy file `policyPath` and the
+ * registries.d folder `registriesD` (into a new layout under `scratch`; an oci: layout holds no
+ * simple signatures, the policy is checked all the same): whether it was accepted, and why not.
  */
-export async function skopeoAcceptsSigned(
+export async function skopeoPullSigned(
   image: string,
   policyPath: string,
   registriesD: string,
   scratch: string,
-): Promise<boolean> {
+): Promise<{ ok: boolean; stderr: string }> {
   try {
     await run('skopeo', [
       '--policy',
@@ -92,8 +93,18 @@ export async function skopeoAcceptsSigned(
       `docker://${image}`,
       `oci:${join(scratch, `pulled-${Math.random().toString(36).slice(2)}`)}:x`,
     ]);
-    return true;
-  } catch {
-    return false;
+    return { ok: true, stderr: '' };
+  } catch (err) {
+    return { ok: false, stderr: (err as Error).message };
   }
+}
+
+/** Whether skopeo accepts pulling `image` (see {@link skopeoPullSigned}). */
+export async function skopeoAcceptsSigned(
+  image: string,
+  policyPath: string,
+  registriesD: string,
+  scratch: string,
+): Promise<boolean> {
+  return (await skopeoPullSigned(image, policyPath, registriesD, scratch)).ok;
 }

@@ -14,7 +14,14 @@ import { ocikit } from '../helpers/cli.ts';
 import { run } from '../helpers/exec.ts';
 import { freePort, type RunningRegistry, startRegistry } from '../helpers/registry.ts';
 import { suiteScratch } from '../helpers/tmp.ts';
-import { generateGpgKey, gpgHome, signedByPolicy, stopGpgAgent, type TestGpgKey } from './gpg-helpers.ts';
+import {
+  generateGpgKey,
+  gpgHome,
+  signedByPolicy,
+  skopeoPullSigned,
+  stopGpgAgent,
+  type TestGpgKey,
+} from './gpg-helpers.ts';
 import { layoutImage } from './helpers.ts';
 
 let registry: RunningRegistry;
@@ -59,25 +66,8 @@ async function pushUnsigned(repo: string, content: string): Promise<string> {
   return `${registry.host}/${repo}:v1`;
 }
 
-async function skopeoPull(image: string, policy: string): Promise<{ ok: boolean; stderr: string }> {
-  try {
-    await run('skopeo', [
-      '--policy',
-      join(dir, policy),
-      '--registries.d',
-      registriesD,
-      'copy',
-      '--quiet',
-      // An oci: layout holds no simple signatures; the policy is checked all the same.
-      '--remove-signatures',
-      '--src-tls-verify=false',
-      `docker://${image}`,
-      `oci:${join(dir, `pulled-${Math.random().toString(36).slice(2)}`)}:x`,
-    ]);
-    return { ok: true, stderr: '' };
-  } catch (err) {
-    return { ok: false, stderr: (err as Error).message };
-  }
+function skopeoPull(image: string, policy: string): Promise<{ ok: boolean; stderr: string }> {
+  return skopeoPullSigned(image, join(dir, policy), registriesD, dir);
 }
 
 test('an image ocikit signed with --sign-by is accepted by skopeo under a policy requiring that key, refused under another', async () => {
