@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -124,13 +124,18 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     `http:\n  addr: ${address}\n${tls}${auth}`;
   const configPath = join(dir, 'config.yml');
   await writeFile(configPath, config);
-  const child: ChildProcess = spawn('docker-registry', ['serve', configPath], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    if (stderr.length < 10_000) stderr += chunk.toString('utf8');
-  });
+  // The registry's log goes to a file, not a pipe: a pipe is drained only while this process's event
+  // loop runs, and a caller blocked in execFileSync (the benchmarks) would leave the registry stuck
+  // writing its log after a few dozen requests, and every client of it hanging.
+  const logPath = join(dir, 'registry.log');
+  const log = openSync(logPath, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn('docker-registry', ['serve', configPath], { stdio: ['ignore', 'ignore', log] });
+  } finally {
+    closeSync(log);
+  }
+  const stderr = (): string => readFileSync(logPath, 'utf8').slice(0, 10_000);
   let exited = false;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', () => {
@@ -142,8 +147,9 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
   for (let i = 0; !(await ready()); i++) {
     if (exited || i > 100) {
       child.kill('SIGKILL');
+      const message = `registry did not start: ${stderr()}`;
       await rm(dir, { recursive: true, force: true });
-      throw new Error(`registry did not start: ${stderr}`);
+      throw new Error(message);
     }
     await sleep(100);
   }
