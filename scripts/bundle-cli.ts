@@ -7,16 +7,17 @@
  * one bundle tree-shaken by esbuild loads a handful. The library itself (`dist/<module>/`) stays
  * unbundled, file per module, for its consumers' own bundlers.
  *
- * undici is left to Node's `require` at run time (src/transports/registry/undici-core.ts loads
- * its internal files by path), so the package keeps it as a runtime dependency.
+ * The parts of undici the registry client uses are bundled ({@link bundledUndici}); its HTTP/2
+ * client, which loads `node:http2` and `node:tls`, is evaluated only when a connection negotiates
+ * HTTP/2 ({@link lazyHttp2Client}). The package keeps undici as a dependency for the library.
  *
  * Node's built-in modules are taken with `process.getBuiltinModule` instead of `import` (see
  * {@link lazyBuiltins}), and the sources the bundle was made from are listed in
  * {@link SOURCES_FILE} for bin/ocikit.js's freshness check in a checkout.
  */
 
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
@@ -64,6 +65,58 @@ const noZodClassic: Plugin = {
   },
 };
 
+/**
+ * src/transports/registry/undici-core.ts loads undici's internal files by path through
+ * `createRequire`, which the library needs (no `import 'undici'` of the whole package); in the
+ * bundle those loads become `require` calls that esbuild follows, so the dozens of CommonJS files
+ * are in a chunk instead of resolved one by one under node_modules on every run (measured: a warm
+ * registry pull opened 27 of them, with a package.json lookup for each).
+ */
+const bundledUndici: Plugin = {
+  name: 'bundled-undici',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]src[\\/]transports[\\/]registry[\\/]undici-core\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const bundled = source.replaceAll("load('undici/", "require('undici/");
+      if (bundled === source)
+        throw new Error(`${args.path} no longer loads undici's files with load('undici/...')`);
+      return { contents: bundled, loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * undici's HTTP/1 client requires its HTTP/2 client at load time, and that one requires
+ * `node:http2` (and with it `node:tls`): about 20 ms of every registry command, plain HTTP
+ * included. The bundle gets a stand-in that requires the real module on its first call, which
+ * only a connection that negotiated HTTP/2 makes.
+ */
+const lazyHttp2Client: Plugin = {
+  name: 'lazy-http2-client',
+  setup(pluginBuild) {
+    const h2Client = /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/;
+    pluginBuild.onLoad({ filter: h2Client }, (args) => ({
+      contents:
+        `let connect;\n` +
+        `module.exports = function connectH2(client, socket) {\n` +
+        `  connect ??= require(${JSON.stringify(`${args.path}?evaluated-on-first-use`)});\n` +
+        `  return connect(client, socket);\n` +
+        `};\n`,
+      loader: 'js',
+    }));
+    // Named relative to the checkout: the name is kept in the bundle.
+    pluginBuild.onResolve({ filter: /\?evaluated-on-first-use$/ }, (args) => ({
+      path: relative(root, args.path.replace(/\?evaluated-on-first-use$/, '')),
+      namespace: 'first-use',
+    }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'first-use' }, (args) => ({
+      contents: readFileSync(join(root, args.path), 'utf8'),
+      loader: 'js',
+      resolveDir: dirname(join(root, args.path)),
+    }));
+  },
+};
+
 // Chunk names carry content hashes: clear the folder so no stale chunk ships.
 rmSync(outdir, { recursive: true, force: true });
 const { metafile } = await build({
@@ -88,7 +141,7 @@ const { metafile } = await build({
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [lazyBuiltins, noZodClassic],
+  plugins: [lazyBuiltins, noZodClassic, bundledUndici, lazyHttp2Client],
   // Bundled CommonJS packages (commander) call `require` for Node's built-ins.
   banner: {
     js: "import { createRequire as __ocikitRequire } from 'node:module'; const require = __ocikitRequire(import.meta.url);",

@@ -3,7 +3,8 @@
  * from their own modules. Hand-written because `import 'undici'` evaluates the whole package (fetch,
  * WebSocket, mocks, caches, a SQLite store: over a hundred modules, about 30 ms) on every command
  * that talks to a registry, for two functions. The types still come from the package itself; the
- * module paths are pinned by the lockfile and covered by every registry test.
+ * module paths are pinned by the lockfile and covered by every registry test. The bundled command
+ * turns each `load('undici/…')` into a `require` that the bundler follows (scripts/bundle-cli.ts).
  */
 import { createRequire } from 'node:module';
 import type {
