@@ -43,6 +43,7 @@ import {
   readAtMost,
 } from './safe-file.ts';
 import type { BlobInfo, ContentStore, IngestExpectation, IngestOptions } from './types.ts';
+import { markVerified } from './verified-stream.ts';
 
 /** The `oci-layout` file name and the only version ocikit writes (image-layout.md "oci-layout file"). */
 export const OCI_LAYOUT_FILE = 'oci-layout';
@@ -108,6 +109,11 @@ export class OciLayout implements ContentStore {
     // `end` is inclusive: at most size + 1 bytes are read, enough for the verifier to see growth.
     const source = handle.createReadStream({ highWaterMark: 1 << 20, start: 0, end: size });
     const verified = pipeline(source, verifyingStream(descriptor), () => {});
+    // It keeps verified-stream.ts's promise (the verifier sees each chunk before it is passed on,
+    // errors past the size and instead of ending on a mismatch): another layout ingests it unhashed.
+    if (descriptor.size !== undefined) {
+      markVerified(verified, { digest: descriptor.digest as Digest, size: descriptor.size });
+    }
     return options.signal === undefined ? verified : addAbortSignal(options.signal, verified);
   }
 

@@ -2,17 +2,18 @@
  * Ingest of streams that verify themselves (marked with markVerified, as registry blob streams
  * are): they are not hashed again, but ingest still stores nothing that is not exactly the expected
  * bytes — a short, long, failed or wrongly marked stream is refused and leaves no blob and no temp.
+ * A layout's own blob streams are marked too (layout to layout copies hash each blob once).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { digestBytes } from '../../src/digest/index.ts';
 import { ErrorCode, isOciError } from '../../src/errors/index.ts';
 import { INGEST_DIR, initLayout, type OciLayout } from '../../src/store/index.ts';
-import { markVerified } from '../../src/store/verified-stream.ts';
+import { markVerified, verifiesItself } from '../../src/store/verified-stream.ts';
 import { scratch } from '../helpers/peers-layout.ts';
 
 let dir: string;
@@ -119,4 +120,32 @@ test('concurrent ingests into one folder are all stored (directory fsyncs are sh
     assert.equal(infos[i]?.digest, digestBytes(bytes));
     assert.equal(await layout.stat(digestBytes(bytes)), bytes.byteLength);
   }
+});
+
+test("a layout's blob stream verifies itself: another layout stores it unhashed, and only if its bytes match", async () => {
+  const bytes = randomBytes(200_000);
+  const digest = digestBytes(bytes);
+  const descriptor = { digest, size: bytes.byteLength };
+  await layout.ingest(Readable.from([bytes]), descriptor);
+  const other = await initLayout(join(dir, 'other'));
+
+  const stream = await layout.get(descriptor);
+  assert.equal(verifiesItself(stream, digest, bytes.byteLength), true);
+  assert.equal(
+    verifiesItself(await layout.get({ digest }), digest, bytes.byteLength),
+    false,
+    'no size, no mark',
+  );
+  assert.deepEqual(await other.ingest(stream, descriptor), descriptor);
+
+  // The same size, other bytes: the source stream's own check refuses them, and nothing is stored.
+  const tampered = Buffer.from(bytes);
+  tampered[100_000] = (tampered[100_000] as number) ^ 0xff;
+  await writeFile(join(layout.root, 'blobs', 'sha256', digest.slice('sha256:'.length)), tampered);
+  const third = await initLayout(join(dir, 'third'));
+  await assert.rejects(third.ingest(await layout.get(descriptor), descriptor), (err) =>
+    isOciError(err, ErrorCode.DIGEST_MISMATCH),
+  );
+  assert.equal(await third.stat(digest), undefined, 'no blob stored');
+  assert.deepEqual(await readdir(join(third.root, INGEST_DIR)), [], 'no temp file left');
 });
