@@ -78,8 +78,10 @@ const bundledUndici: Plugin = {
     pluginBuild.onLoad({ filter: /[\\/]src[\\/]transports[\\/]registry[\\/]undici-core\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       const bundled = source.replaceAll("load('undici/", "require('undici/");
-      if (bundled === source)
-        throw new Error(`${args.path} no longer loads undici's files with load('undici/...')`);
+      // Any load left would be undici's file read from node_modules beside the bundled copy.
+      if (bundled === source || /\bload\(/.test(bundled)) {
+        throw new Error(`${args.path}: every undici file must be loaded as load('undici/...')`);
+      }
       return { contents: bundled, loader: 'ts' };
     });
   },
@@ -95,27 +97,33 @@ const lazyHttp2Client: Plugin = {
   name: 'lazy-http2-client',
   setup(pluginBuild) {
     const h2Client = /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/;
-    pluginBuild.onLoad({ filter: h2Client }, (args) => ({
+    // Only undici's own file: the real module, loaded below under its own namespace, must not be
+    // replaced by the stand-in a second time.
+    pluginBuild.onLoad({ filter: h2Client, namespace: 'file' }, () => ({
       contents:
         `let connect;\n` +
         `module.exports = function connectH2(client, socket) {\n` +
-        `  connect ??= require(${JSON.stringify(`${args.path}?evaluated-on-first-use`)});\n` +
+        `  connect ??= require('./client-h2.js?evaluated-on-first-use');\n` +
         `  return connect(client, socket);\n` +
         `};\n`,
       loader: 'js',
     }));
-    // Named relative to the checkout: the name is kept in the bundle.
+    // A neutral name: the bundle and its source maps keep it, and no machine path.
     pluginBuild.onResolve({ filter: /\?evaluated-on-first-use$/ }, (args) => ({
-      path: relative(root, args.path.replace(/\?evaluated-on-first-use$/, '')),
+      path: H2_CLIENT_NAME,
       namespace: 'first-use',
+      pluginData: join(args.resolveDir, args.path.replace(/\?evaluated-on-first-use$/, '')),
     }));
     pluginBuild.onLoad({ filter: /.*/, namespace: 'first-use' }, (args) => ({
-      contents: readFileSync(join(root, args.path), 'utf8'),
+      contents: readFileSync(args.pluginData as string, 'utf8'),
       loader: 'js',
-      resolveDir: dirname(join(root, args.path)),
+      resolveDir: dirname(args.pluginData as string),
     }));
   },
 };
+
+/** The module name the real HTTP/2 client has in the bundle. */
+const H2_CLIENT_NAME = 'undici/lib/dispatcher/client-h2.js';
 
 // Chunk names carry content hashes: clear the folder so no stale chunk ships.
 rmSync(outdir, { recursive: true, force: true });
@@ -147,6 +155,13 @@ const { metafile } = await build({
     js: "import { createRequire as __ocikitRequire } from 'node:module'; const require = __ocikitRequire(import.meta.url);",
   },
 });
+// The stand-in must have pulled the real HTTP/2 client in (a stand-in requiring itself would only
+// fail when a connection negotiates HTTP/2).
+const h2Input = metafile.inputs[`first-use:${H2_CLIENT_NAME}`];
+if (h2Input === undefined || h2Input.bytes < 10_000) {
+  throw new Error(`the bundle lacks undici's HTTP/2 client (${H2_CLIENT_NAME})`);
+}
+
 // Only the checkout's own sources: a change to one of them makes the bundle stale.
 const sources = Object.keys(metafile.inputs)
   .map((input) => relative(root, join(process.cwd(), input)))

@@ -108,12 +108,12 @@ export class OciLayout implements ContentStore {
     }
     // `end` is inclusive: at most size + 1 bytes are read, enough for the verifier to see growth.
     const source = handle.createReadStream({ highWaterMark: 1 << 20, start: 0, end: size });
-    const verified = pipeline(source, verifyingStream(descriptor), () => {});
+    // One copy of the expectation for the verifier and the mark, so they cannot disagree.
+    const expected = { digest: descriptor.digest as Digest, size: descriptor.size };
+    const verified = pipeline(source, verifyingStream(expected), () => {});
     // It keeps verified-stream.ts's promise (the verifier sees each chunk before it is passed on,
     // errors past the size and instead of ending on a mismatch): another layout ingests it unhashed.
-    if (descriptor.size !== undefined) {
-      markVerified(verified, { digest: descriptor.digest as Digest, size: descriptor.size });
-    }
+    if (expected.size !== undefined) markVerified(verified, { digest: expected.digest, size: expected.size });
     return options.signal === undefined ? verified : addAbortSignal(options.signal, verified);
   }
 
