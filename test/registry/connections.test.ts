@@ -4,6 +4,8 @@
  * handshake) for most requests. Counted by a TCP proxy in front of a real registry.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { copyImage } from '../../src/copy/index.ts';
@@ -99,6 +101,58 @@ describe('registry connections are kept alive', () => {
     assert.equal(proxy.requests.length, 3);
     // One connection at most: the tests before may have left one open to reuse.
     assert.ok(proxy.connections <= 1, `${proxy.connections} connections for 3 clients`);
+  });
+
+  test('clients sharing connections ask a registry without the referrers API once, then read the fallback tag', async () => {
+    proxy.reset();
+    for (let i = 0; i < 3; i++) {
+      const client = new RegistryClient(proxy.host);
+      try {
+        assert.deepEqual(await client.referrers('keep/app', image.manifestDigest), {
+          descriptors: [],
+          via: 'tag',
+        });
+      } finally {
+        await client.close();
+      }
+    }
+    const referrersCalls = proxy.requests.filter((r) => r.includes('/referrers/'));
+    const tagReads = proxy.requests.filter((r) => r.includes('/manifests/sha256-'));
+    assert.equal(referrersCalls.length, 1, proxy.requests.join('\n'));
+    assert.equal(tagReads.length, 3);
+  });
+
+  test('a 404 that is a distribution error (the API answering) does not mark the registry as without the API', async () => {
+    // A fake on loopback: no real registry answers the referrers endpoint with a JSON 404.
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      if (req.url === '/v2/') {
+        res.writeHead(200).end('{}');
+        return;
+      }
+      const code = req.url?.includes('/referrers/') ? 'NAME_UNKNOWN' : 'MANIFEST_UNKNOWN';
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code, message: 'unknown' }] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (let i = 0; i < 2; i++) {
+        const client = new RegistryClient(host);
+        try {
+          assert.deepEqual(await client.referrers('some/app', image.manifestDigest), {
+            descriptors: [],
+            via: 'tag',
+          });
+        } finally {
+          await client.close();
+        }
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    assert.equal(paths.filter((p) => p.includes('/referrers/')).length, 2);
   });
 
   test('with TLS verification off, a plain-HTTP registry is tried over HTTPS once, not once per client', async () => {

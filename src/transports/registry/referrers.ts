@@ -56,6 +56,16 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
   }
 }
 
+/**
+ * Registries (host[:port]) that answered the referrers endpoint with a bare 404, by the dispatcher (the
+ * kept-alive connections) their clients share. A registry with the API never answers it with 404
+ * (distribution-spec "Listing Referrers"); a 404 that is no distribution error (no `errors` body,
+ * as for a route the registry does not have) means the API is missing, so the clients that share
+ * those connections go straight to the fallback tag for as long as the connections live (a sync
+ * or a copy asks once, not once per image).
+ */
+const withoutReferrersApi = new WeakMap<object, Set<string>>();
+
 /** The referrers of `subject` in `repository`: the API first, the fallback tag on 404 (end-12). */
 export async function listReferrers(
   client: RegistryClient,
@@ -69,6 +79,11 @@ export async function listReferrers(
   const first = client.url(`${repository}/referrers/${subject}`);
   if (options.artifactType !== undefined) first.searchParams.set('artifactType', options.artifactType);
   const descriptors: Descriptor[] = [];
+  const { host, dispatcher } = client.http;
+  if (withoutReferrersApi.get(dispatcher)?.has(host)) {
+    const index = await readFallbackIndex(client, repository, subject, options);
+    return { descriptors: (index ?? []).filter(keep), via: 'tag' };
+  }
   try {
     const budget = new ListingBudget(`referrers listing of ${subject}`);
     for (let url: URL | undefined = first; url !== undefined; ) {
@@ -96,6 +111,11 @@ export async function listReferrers(
     return { descriptors, via: 'api' };
   } catch (err) {
     if (!(err instanceof OciError && err.code === ErrorCode.NOT_FOUND && descriptors.length === 0)) throw err;
+    const errors = (err.data as { errors?: unknown[] } | undefined)?.errors ?? [];
+    if (errors.length === 0) {
+      const hosts = withoutReferrersApi.get(dispatcher) ?? new Set<string>();
+      withoutReferrersApi.set(dispatcher, hosts.add(host));
+    }
   }
   const index = await readFallbackIndex(client, repository, subject, options);
   return { descriptors: (index ?? []).filter(keep), via: 'tag' };
