@@ -17,6 +17,7 @@ import {
   type Platform,
   parseIndex,
   parseManifest,
+  parseTopDocument,
   serializeJson,
   type TopDocument,
 } from '../spec/index.ts';
@@ -88,8 +89,8 @@ export async function copyImage(
   options: CopyOptions = {},
 ): Promise<CopyResult> {
   const top = await source.resolve({ signal: options.signal });
-  const document = await source.manifest(top, { signal: options.signal });
-  const selected = await selectDocument(source, top, document, options);
+  const document = await readDocument(source, sink, top, { signal: options.signal });
+  const selected = await selectDocument(source, sink, top, document, options);
   sink.checkTop?.(selected);
   const engine = new CopyEngine(source, sink, options);
   let written: TopDocument;
@@ -104,11 +105,33 @@ export async function copyImage(
 }
 
 /**
+ * A manifest or index: from the sink when it holds that digest already (verified there, and
+ * parsed as the source would parse it under the descriptor's media type), else from the source.
+ */
+async function readDocument(
+  source: ImageSource,
+  sink: ImageSink,
+  descriptor: Descriptor,
+  options: OperationOptions,
+): Promise<TopDocument> {
+  const stored = await sink.storedDocument?.(descriptor, options);
+  if (stored !== undefined) {
+    try {
+      return parseTopDocument(stored, { contentType: descriptor.mediaType });
+    } catch {
+      // What the sink holds does not parse under this media type: the source's answer decides.
+    }
+  }
+  return source.manifest(descriptor, options);
+}
+
+/**
  * What to copy: the whole document, or for an index without `allPlatforms`, the image for the
  * platform. A single image asked for with a platform must be for it.
  */
 async function selectDocument(
   source: ImageSource,
+  sink: ImageSink,
   top: Descriptor,
   document: TopDocument,
   options: CopyOptions,
@@ -125,13 +148,13 @@ async function selectDocument(
       document.value,
       options.platform as Platform | undefined,
       async (d: Descriptor) => {
-        const nested = await source.manifest(d, { signal: options.signal });
+        const nested = await readDocument(source, sink, d, { signal: options.signal });
         if (nested.kind !== 'index')
           throw new OciError(ErrorCode.INVALID_DOCUMENT, `${d.digest} is not an index`);
         return nested.value;
       },
     );
-    return source.manifest(chosen, { signal: options.signal });
+    return readDocument(source, sink, chosen, { signal: options.signal });
   }
   return document;
 }
@@ -212,7 +235,9 @@ class CopyEngine {
     let pending = this.copies.get(descriptor.digest);
     if (pending === undefined) {
       pending = (async () => {
-        const child = await this.run(() => this.source.manifest(descriptor, { signal: this.signal }));
+        const child = await this.run(() =>
+          readDocument(this.source, this.sink, descriptor, { signal: this.signal }),
+        );
         return this.copyDocument(child, depth);
       })();
       this.copies.set(descriptor.digest, pending);

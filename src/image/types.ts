@@ -64,6 +64,13 @@ export interface ImageSink {
    */
   mountBlob?(descriptor: Descriptor, from: ImageSource, options?: OperationOptions): Promise<boolean>;
   /**
+   * The bytes of a manifest or index the sink already holds under the descriptor's digest and
+   * size, verified against them; undefined when it does not hold it. A copy reads such a document
+   * here instead of asking the source again (a warm pull sends one request fewer, and a registry
+   * that counts manifest GETs as pulls counts none). Absent: documents always come from the source.
+   */
+  storedDocument?(descriptor: Descriptor, options?: OperationOptions): Promise<Uint8Array | undefined>;
+  /**
    * Throws (UNSUPPORTED) when the sink cannot store this top document at all, e.g. an index in a
    * format that holds single images; a copy asks before it writes anything. Absent: any document.
    */

@@ -4,6 +4,7 @@
  * handshake) for most requests. Counted by a TCP proxy in front of a real registry.
  */
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -66,6 +67,43 @@ describe('registry connections are kept alive', () => {
     assert.ok(
       proxy.connections <= 3,
       `${proxy.connections} connections for ${proxy.requests.length} requests`,
+    );
+  });
+
+  test('a warm pull into a layout holding the image asks the registry for the tag only, not the manifest', async (t) => {
+    const destination = `${join(dir, 'warm')}:v1`;
+    const pull = () =>
+      copyImage(
+        new RegistrySource(parseReference(`${proxy.host}/keep/app:v1`), clientFor(t, proxy.host)),
+        layoutSink(destination),
+      );
+    await pull();
+    proxy.reset();
+    const again = await pull();
+    assert.equal(again.digest, image.manifestDigest);
+    assert.equal(again.document.digest, image.manifestDigest);
+    // The tag's HEAD names the digest; the layout holds that manifest and every blob.
+    assert.deepEqual(proxy.requests, ['HEAD /v2/keep/app/manifests/v1 HTTP/1.1']);
+  });
+
+  test('a manifest damaged in the destination layout is fetched from the registry instead', async (t) => {
+    const folder = join(dir, 'damaged');
+    const pull = () =>
+      copyImage(
+        new RegistrySource(parseReference(`${proxy.host}/keep/app:v1`), clientFor(t, proxy.host)),
+        layoutSink(`${folder}:v1`),
+      );
+    await pull();
+    const blob = join(folder, 'blobs', 'sha256', image.manifestDigest.slice('sha256:'.length));
+    const bytes = await readFile(blob);
+    bytes[0] = (bytes[0] as number) ^ 0xff;
+    await writeFile(blob, bytes);
+    proxy.reset();
+    const again = await pull();
+    assert.equal(again.document.digest, image.manifestDigest);
+    assert.ok(
+      proxy.requests.some((r) => r.startsWith(`GET /v2/keep/app/manifests/${image.manifestDigest}`)),
+      proxy.requests.join('\n'),
     );
   });
 

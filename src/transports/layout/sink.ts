@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../digest/index.ts';
 import { digestMismatch } from '../../digest/index.ts';
+import { ErrorCode, isOciError } from '../../errors/index.ts';
 import type { BlobOptions, ImageSink, OperationOptions } from '../../image/types.ts';
 import type { Descriptor, TopDocument } from '../../spec/index.ts';
 import { initLayout, type OciLayout } from '../../store/index.ts';
@@ -22,6 +23,20 @@ export function layoutSink(ref: LayoutReference | string): ImageSink {
     name: formatLayoutReference(parsed),
     async hasBlob(descriptor: Descriptor): Promise<boolean> {
       return (await layout()).has(descriptor);
+    },
+    async storedDocument(
+      descriptor: Descriptor,
+      options?: OperationOptions,
+    ): Promise<Uint8Array | undefined> {
+      options?.signal?.throwIfAborted();
+      const store = await layout();
+      if (!(await store.has(descriptor))) return undefined;
+      try {
+        return await store.readBytes(descriptor);
+      } catch (err) {
+        if (isOciError(err, ErrorCode.ABORTED)) throw err;
+        return undefined; // damaged or too large here: the source has it
+      }
     },
     /** Stores a blob through verified ingest, reporting bytes written as `progress` events. */
     async putBlob(descriptor: Descriptor, content: Readable, options: BlobOptions = {}): Promise<void> {
