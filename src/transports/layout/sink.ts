@@ -5,7 +5,7 @@ import { digestMismatch } from '../../digest/index.ts';
 import { ErrorCode, isOciError } from '../../errors/index.ts';
 import type { BlobOptions, ImageSink, OperationOptions } from '../../image/types.ts';
 import type { Descriptor, TopDocument } from '../../spec/index.ts';
-import { initLayout, type OciLayout } from '../../store/index.ts';
+import { initLayout, type OciLayout, openLayout } from '../../store/index.ts';
 import { formatLayoutReference, type LayoutReference, parseLayoutReference } from './reference.ts';
 
 /**
@@ -15,6 +15,8 @@ import { formatLayoutReference, type LayoutReference, parseLayoutReference } fro
 export function layoutSink(ref: LayoutReference | string): ImageSink {
   const parsed = typeof ref === 'string' ? parseLayoutReference(ref) : ref;
   let opened: Promise<OciLayout> | undefined;
+  /** The layout as it was before this sink wrote anything (read by storedDocument). */
+  let existing: Promise<OciLayout> | undefined;
   const layout = (): Promise<OciLayout> => {
     opened ??= initLayout(parsed.dir);
     return opened;
@@ -29,7 +31,15 @@ export function layoutSink(ref: LayoutReference | string): ImageSink {
       options?: OperationOptions,
     ): Promise<Uint8Array | undefined> {
       options?.signal?.throwIfAborted();
-      const store = await layout();
+      let store: OciLayout;
+      try {
+        // Asked before anything is written: a layout that is not there yet is not made for it.
+        existing ??= openLayout(parsed.dir);
+        store = await (opened ?? existing);
+      } catch (err) {
+        if (isOciError(err, ErrorCode.ABORTED)) throw err;
+        return undefined;
+      }
       if (!(await store.has(descriptor))) return undefined;
       try {
         return await store.readBytes(descriptor);
