@@ -87,6 +87,67 @@ export async function signDestination(
   log(`signed ${digest} with key ${fingerprint}: ${where}`);
 }
 
+/** Options of {@link carryAlong} and {@link startCarryAlong}. */
+export interface CarryAlongOptions {
+  source: TransportOptions;
+  destination: TransportOptions;
+  signal?: AbortSignal;
+  allReferrers?: boolean;
+  /** Only referrers travel (`--remove-signatures --referrers`). */
+  removeSignatures?: boolean;
+}
+
+/** A carry started before its copy: `finish` once the image is written, `cancel` if it is not. */
+export interface CarryAlong {
+  finish(destinationDigest: string): Promise<void>;
+  cancel(): Promise<void>;
+}
+
+/**
+ * Starts carrying the source's signatures (`.sig` manifest, referrers, lookaside simple
+ * signatures): the lookups at the source go out now, while the image is copied. `finish` copies
+ * them to the destination when the copy kept the digest, and warns about each one it drops.
+ */
+export function startCarryAlong(
+  source: string,
+  destination: string,
+  sourceDigest: string,
+  flags: PolicyFlags,
+  options: CarryAlongOptions,
+): CarryAlong {
+  // Loaded and started beside the copy, not before it.
+  const started = import('../trust/carry/carry.ts').then(({ startCarry }) =>
+    startCarry(source, destination, sourceDigest as never, {
+      ...options,
+      ...(flags.registriesD !== undefined ? { registries: { dir: flags.registriesD } } : {}),
+      onWarning: (message) => log(`warning: ${message}`),
+    }),
+  );
+  started.catch(() => {}); // reported by finish()
+  return {
+    async cancel(): Promise<void> {
+      await (await started.catch(() => undefined))?.cancel();
+    },
+    async finish(destinationDigest: string): Promise<void> {
+      let carried: Awaited<ReturnType<Awaited<typeof started>['finish']>>;
+      try {
+        carried = await (await started).finish(destinationDigest as never);
+      } catch (err) {
+        // The image is written; signatures that could not be carried are reported, not fatal.
+        if (!isOciError(err) || err.code === ErrorCode.ABORTED) throw err;
+        log(`warning: the signatures of ${source} were not copied: ${err.code}: ${err.message}`);
+        return;
+      }
+      const total = carried.tagScheme + carried.referrers + carried.lookaside;
+      if (total > 0) {
+        log(
+          `copied signatures: ${carried.tagScheme} signature manifest(s), ${carried.referrers} referrer(s), ${carried.lookaside} simple signature(s)`,
+        );
+      }
+    },
+  };
+}
+
 /**
  * Copies the source's signatures (`.sig` manifest, referrers, lookaside simple signatures) to
  * the destination when the copy kept the digest; warns about each one it drops.
@@ -97,35 +158,9 @@ export async function carryAlong(
   sourceDigest: string,
   destinationDigest: string,
   flags: PolicyFlags,
-  options: {
-    source: TransportOptions;
-    destination: TransportOptions;
-    signal?: AbortSignal;
-    allReferrers?: boolean;
-    /** Only referrers travel (`--remove-signatures --referrers`). */
-    removeSignatures?: boolean;
-  },
+  options: CarryAlongOptions,
 ): Promise<void> {
-  const { carrySignatures } = await import('../trust/carry/carry.ts');
-  let carried: Awaited<ReturnType<typeof carrySignatures>>;
-  try {
-    carried = await carrySignatures(source, destination, sourceDigest as never, destinationDigest as never, {
-      ...options,
-      ...(flags.registriesD !== undefined ? { registries: { dir: flags.registriesD } } : {}),
-      onWarning: (message) => log(`warning: ${message}`),
-    });
-  } catch (err) {
-    // The image is written; signatures that could not be carried are reported, not fatal.
-    if (!isOciError(err) || err.code === ErrorCode.ABORTED) throw err;
-    log(`warning: the signatures of ${source} were not copied: ${err.code}: ${err.message}`);
-    return;
-  }
-  const total = carried.tagScheme + carried.referrers + carried.lookaside;
-  if (total > 0) {
-    log(
-      `copied signatures: ${carried.tagScheme} signature manifest(s), ${carried.referrers} referrer(s), ${carried.lookaside} simple signature(s)`,
-    );
-  }
+  await startCarryAlong(source, destination, sourceDigest, flags, options).finish(destinationDigest);
 }
 
 /**

@@ -148,6 +148,25 @@ test('--remove-signatures --referrers carries the referrers only: no .sig manife
   assert.deepEqual(await verifiedFormats(destination), ['bundle']);
 });
 
+test('a copy that fails after the signature lookups began writes no signature and reports its own error', async () => {
+  const destination = `${registry.host}/carry-failed:v1`;
+  // The lookups at the source start beside the copy; the copy then refuses the platform.
+  const copied = await ocikit([
+    'copy',
+    '--platform',
+    'windows/amd64',
+    '--registries.d',
+    registriesD,
+    source,
+    destination,
+  ]);
+  assert.equal(copied.code, 1, copied.stderr);
+  assert.match(copied.stderr, /^ocikit: NO_MATCHING_PLATFORM: /m);
+  assert.doesNotMatch(copied.stderr, /signature/);
+  const tags = await ocikit(['ls', `${registry.host}/carry-failed`]);
+  assert.notEqual(tags.code, 0, 'the repository does not exist');
+});
+
 test('a conversion that changes the digest drops the signatures with a warning', async () => {
   const destination = `${registry.host}/carry-converted:v1`;
   const copied = await ocikit([

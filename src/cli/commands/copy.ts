@@ -8,11 +8,11 @@ import { addSideRegistryOptions } from '../registry-flags.ts';
 import { UsageError } from '../run.ts';
 import { commandSignal } from '../signal.ts';
 import {
-  carryAlong,
   checkSigning,
   enforceImagePolicy,
   prepareSigstoreSigning,
   signDestination,
+  startCarryAlong,
 } from '../trust-policy.ts';
 import * as flags from './copy-flags.ts';
 
@@ -110,29 +110,37 @@ export function copyCommand() {
                   ...transportOptions(command, 'src'),
                   signal,
                 });
-                // The image copied is the one the policy checked, however the tag moves meanwhile.
-                const result = await copyImage(pinnedSource(source, top), sink, {
-                  platform: options.platform,
-                  allPlatforms: options.allPlatforms === true,
-                  format: options.format,
-                  compression: options.compression,
-                  jobs: options.jobs,
-                  signal,
-                  onProgress: (e) => progress.onProgress(e),
-                });
-                written = true;
-                if (options.removeSignatures !== true) {
-                  const { carryDirSignatures } = await import('../../transports/dir/index.ts');
-                  await carryDirSignatures(source, sink, top.digest, result.document);
-                }
-                if (options.removeSignatures !== true || options.referrers === true) {
-                  await carryAlong(src, dst, top.digest, result.digest, trust, {
-                    source: transportOptions(command, 'src'),
-                    destination: transportOptions(command, 'dest'),
+                // The signature lookups at the source run while the image is copied.
+                const carrying =
+                  options.removeSignatures !== true || options.referrers === true
+                    ? startCarryAlong(src, dst, top.digest, trust, {
+                        source: transportOptions(command, 'src'),
+                        destination: transportOptions(command, 'dest'),
+                        signal,
+                        allReferrers: options.referrers === true,
+                        removeSignatures: options.removeSignatures === true,
+                      })
+                    : undefined;
+                let result: Awaited<ReturnType<typeof copyImage>>;
+                try {
+                  // The image copied is the one the policy checked, however the tag moves meanwhile.
+                  result = await copyImage(pinnedSource(source, top), sink, {
+                    platform: options.platform,
+                    allPlatforms: options.allPlatforms === true,
+                    format: options.format,
+                    compression: options.compression,
+                    jobs: options.jobs,
                     signal,
-                    allReferrers: options.referrers === true,
-                    removeSignatures: options.removeSignatures === true,
+                    onProgress: (e) => progress.onProgress(e),
                   });
+                  written = true;
+                  if (options.removeSignatures !== true) {
+                    const { carryDirSignatures } = await import('../../transports/dir/index.ts');
+                    await carryDirSignatures(source, sink, top.digest, result.document);
+                  }
+                  await carrying?.finish(result.digest);
+                } finally {
+                  await carrying?.cancel();
                 }
                 if (options.signBy !== undefined)
                   await signDestination(dst, result.digest, options.signBy, trust, passphrase);

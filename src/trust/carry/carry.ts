@@ -135,94 +135,175 @@ async function copyManifest(
   }
 }
 
+/** A carry whose lookups at the source have started (they need only the source's digest). */
+export interface StartedCarry {
+  /**
+   * Carries what the source has to `destination`, written with `destinationDigest` (see
+   * {@link carrySignatures}); a failed lookup fails here. Once only.
+   */
+  finish(destinationDigest: Digest): Promise<CarryResult>;
+  /** Gives up before {@link finish} (the copy failed): nothing is written, the source is closed. */
+  cancel(): Promise<void>;
+}
+
+/** The source's signature store and what it has for the digest; the store is closed on failure. */
+async function lookUp(
+  source: string,
+  sourceDigest: Digest,
+  options: CarryOptions,
+  want: { signature: boolean; lookaside: boolean },
+): Promise<{ src: SignatureStore; found: Found }> {
+  const src = await openSignatureStore(source, options.source ?? {});
+  try {
+    return { src, found: await gather(src, source, sourceDigest, options, want) };
+  } catch (err) {
+    await src.close();
+    throw err;
+  }
+}
+
+/**
+ * Starts carrying the signatures of `source` (manifest digest `sourceDigest`) to `destination`:
+ * the lookups at the source (the `.sig` tag, the referrers, the lookaside) go out now, so a copy
+ * that runs meanwhile does not wait for them afterwards.
+ */
+export function startCarry(
+  source: string,
+  destination: string,
+  sourceDigest: Digest,
+  options: CarryOptions = {},
+): StartedCarry {
+  const from = transportOf(source).label;
+  // Between a dir: folder and a registry, simple signatures go file to lookaside and back.
+  const dirLookaside = isDirLookasideCopy(source, destination);
+  const signatures = options.removeSignatures !== true;
+  const looked = holdsAttachments(from)
+    ? lookUp(source, sourceDigest, options, { signature: signatures, lookaside: signatures && !dirLookaside })
+    : undefined;
+  // A failure is reported by finish(); until then it is held, not an unhandled rejection.
+  looked?.catch(() => {});
+  let settled = false;
+  const cancel = async (): Promise<void> => {
+    if (settled) return;
+    settled = true;
+    const done = await looked?.catch(() => undefined);
+    await done?.src.close();
+  };
+  return {
+    cancel,
+    async finish(destinationDigest: Digest): Promise<CarryResult> {
+      if (settled) throw new Error('this carry is finished or cancelled');
+      settled = true;
+      const result: CarryResult = { tagScheme: 0, referrers: 0, lookaside: 0 };
+      try {
+        if (dirLookaside && signatures) {
+          result.lookaside = await carryDirLookaside(
+            source,
+            destination,
+            sourceDigest,
+            destinationDigest,
+            options,
+          );
+        }
+      } catch (err) {
+        await (await looked?.catch(() => undefined))?.src.close();
+        throw err;
+      }
+      if (looked === undefined) return result;
+      const { src, found } = await looked;
+      try {
+        return await carryFound(src, found, destination, sourceDigest, destinationDigest, options, result);
+      } finally {
+        await src.close();
+      }
+    },
+  };
+}
+
 /**
  * Copies the signatures of `source` (manifest digest `sourceDigest`) to `destination`, which
  * was written with `destinationDigest`. Nothing is carried, with a warning, when the digests
  * differ or the destination cannot hold them (archives hold none; layouts hold no simple signatures).
  */
-export async function carrySignatures(
+export function carrySignatures(
   source: string,
   destination: string,
   sourceDigest: Digest,
   destinationDigest: Digest,
   options: CarryOptions = {},
 ): Promise<CarryResult> {
-  const result: CarryResult = { tagScheme: 0, referrers: 0, lookaside: 0 };
-  const from = transportOf(source).label;
+  return startCarry(source, destination, sourceDigest, options).finish(destinationDigest);
+}
+
+/** What {@link StartedCarry.finish} does with what the source has. */
+async function carryFound(
+  src: SignatureStore,
+  found: Found,
+  destination: string,
+  sourceDigest: Digest,
+  destinationDigest: Digest,
+  options: CarryOptions,
+  result: CarryResult,
+): Promise<CarryResult> {
   const to = transportOf(destination).label;
-  // Between a dir: folder and a registry, simple signatures go file to lookaside and back.
-  const dirLookaside = isDirLookasideCopy(source, destination);
-  if (dirLookaside && options.removeSignatures !== true)
-    result.lookaside = await carryDirLookaside(source, destination, sourceDigest, destinationDigest, options);
-  if (!holdsAttachments(from)) return result;
-  const src = await openSignatureStore(source, options.source ?? {});
-  try {
-    const signatures = options.removeSignatures !== true;
-    const found = await gather(src, source, sourceDigest, options, {
-      signature: signatures,
-      lookaside: signatures && !dirLookaside,
-    });
-    const count = (found.sig ? 1 : 0) + found.referrers.length + found.lookaside.length;
-    if (count === 0) return result;
-    if (sourceDigest !== destinationDigest) {
-      options.onWarning?.(
-        `${count} signature(s) and attachment(s) dropped: the copy changed the manifest digest from ${sourceDigest} to ${destinationDigest}, which they do not sign`,
-      );
-      return result;
-    }
-    if (!holdsAttachments(to)) {
-      options.onWarning?.(
-        `${count} signature(s) and attachment(s) dropped: ${to}: destinations cannot hold them`,
-      );
-      return result;
-    }
-    const dst = await openSignatureStore(destination, options.destination ?? {});
-    try {
-      if (found.sig && (await copyManifest(src, dst, found.sig, signatureTag(sourceDigest), options)))
-        result.tagScheme = 1;
-      const seen = new Set<string>([sourceDigest]);
-      const copyReferrers = async (referrers: Descriptor[], depth: number): Promise<void> => {
-        for (const referrer of referrers) {
-          if (seen.has(referrer.digest) || seen.size > MAX_SIGNATURES * 4) continue;
-          seen.add(referrer.digest);
-          let document: TopDocument;
-          try {
-            document = await src.readManifest(referrer, options);
-          } catch (err) {
-            if (!isContentError(err)) throw err;
-            options.onWarning?.(`referrer ${referrer.digest} is not carried: ${err.message}`);
-            continue;
-          }
-          if (await copyManifest(src, dst, document, undefined, options)) result.referrers++;
-          if (options.allReferrers === true && depth < 8) {
-            const nested = await src
-              .referrers(referrer.digest as Digest, undefined, options)
-              .catch((err: unknown) => {
-                if (!isContentError(err)) throw err;
-                return [];
-              });
-            await copyReferrers(nested.slice(0, MAX_SIGNATURES), depth + 1);
-          }
-        }
-      };
-      await copyReferrers(found.referrers, 1);
-    } finally {
-      await dst.close();
-    }
-    if (found.lookaside.length > 0) {
-      if (!isRegistry(to)) {
-        options.onWarning?.(
-          `${found.lookaside.length} simple signature(s) dropped: an ${to}: destination holds none`,
-        );
-      } else {
-        const config = await loadRegistriesConfig(options.registries);
-        const url = lookasideRepositoryUrl(config, await registryRef(destination), true);
-        await writeLookaside(url, destinationDigest, found.lookaside);
-        result.lookaside = found.lookaside.length;
-      }
-    }
+  const count = (found.sig ? 1 : 0) + found.referrers.length + found.lookaside.length;
+  if (count === 0) return result;
+  if (sourceDigest !== destinationDigest) {
+    options.onWarning?.(
+      `${count} signature(s) and attachment(s) dropped: the copy changed the manifest digest from ${sourceDigest} to ${destinationDigest}, which they do not sign`,
+    );
     return result;
-  } finally {
-    await src.close();
   }
+  if (!holdsAttachments(to)) {
+    options.onWarning?.(
+      `${count} signature(s) and attachment(s) dropped: ${to}: destinations cannot hold them`,
+    );
+    return result;
+  }
+  const dst = await openSignatureStore(destination, options.destination ?? {});
+  try {
+    if (found.sig && (await copyManifest(src, dst, found.sig, signatureTag(sourceDigest), options)))
+      result.tagScheme = 1;
+    const seen = new Set<string>([sourceDigest]);
+    const copyReferrers = async (referrers: Descriptor[], depth: number): Promise<void> => {
+      for (const referrer of referrers) {
+        if (seen.has(referrer.digest) || seen.size > MAX_SIGNATURES * 4) continue;
+        seen.add(referrer.digest);
+        let document: TopDocument;
+        try {
+          document = await src.readManifest(referrer, options);
+        } catch (err) {
+          if (!isContentError(err)) throw err;
+          options.onWarning?.(`referrer ${referrer.digest} is not carried: ${err.message}`);
+          continue;
+        }
+        if (await copyManifest(src, dst, document, undefined, options)) result.referrers++;
+        if (options.allReferrers === true && depth < 8) {
+          const nested = await src
+            .referrers(referrer.digest as Digest, undefined, options)
+            .catch((err: unknown) => {
+              if (!isContentError(err)) throw err;
+              return [];
+            });
+          await copyReferrers(nested.slice(0, MAX_SIGNATURES), depth + 1);
+        }
+      }
+    };
+    await copyReferrers(found.referrers, 1);
+  } finally {
+    await dst.close();
+  }
+  if (found.lookaside.length > 0) {
+    if (!isRegistry(to)) {
+      options.onWarning?.(
+        `${found.lookaside.length} simple signature(s) dropped: an ${to}: destination holds none`,
+      );
+    } else {
+      const config = await loadRegistriesConfig(options.registries);
+      const url = lookasideRepositoryUrl(config, await registryRef(destination), true);
+      await writeLookaside(url, destinationDigest, found.lookaside);
+      result.lookaside = found.lookaside.length;
+    }
+  }
+  return result;
 }
