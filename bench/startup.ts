@@ -6,8 +6,9 @@
  * into an empty project) and the checkout's `bin/ocikit.js` with a fresh bundle (its freshness
  * check of the sources included). skopeo's warm pull is an extra row for reference.
  */
+import { existsSync } from 'node:fs';
 import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { packAndInstall } from '../test/cli/packed-install.ts';
 import { startRegistry } from '../test/helpers/registry.ts';
 import { BENCH_DIR, OCIKIT_CLI, type Row, timeShell } from './lib.ts';
@@ -29,7 +30,14 @@ async function checkoutBin(work: string): Promise<string> {
   await cp(join(REPO, 'bin/ocikit.js'), join(root, 'bin/ocikit.js'));
   await cp(join(REPO, 'package.json'), join(root, 'package.json'));
   await cp(join(REPO, 'src'), join(root, 'src'), { recursive: true });
-  await cp(dirname(OCIKIT_CLI), join(root, 'dist/ocikit'), { recursive: true });
+  // The bundle: beside a package's bin/ocikit.js (the installed form), or a bundle's own main.js.
+  const bundle =
+    basename(OCIKIT_CLI) === 'main.js' ? dirname(OCIKIT_CLI) : join(dirname(OCIKIT_CLI), '../dist/ocikit');
+  if (!existsSync(join(bundle, 'main.js'))) {
+    // Without it the checkout would run the TypeScript sources, and the rows would time those.
+    throw new Error(`no bundle (main.js) in ${bundle} for the checkout rows`);
+  }
+  await cp(bundle, join(root, 'dist/ocikit'), { recursive: true });
   await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'));
   return join(root, 'bin/ocikit.js');
 }
