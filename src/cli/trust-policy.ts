@@ -4,6 +4,7 @@
  */
 import { ErrorCode, isOciError } from '../errors/index.ts';
 import type { TransportOptions } from '../transports/index.ts';
+import type { CarryResult } from '../trust/carry/carry.ts';
 import type { Policy } from '../trust/policy/types.ts';
 import { log } from './output.ts';
 
@@ -129,7 +130,7 @@ export function startCarryAlong(
       await (await started.catch(() => undefined))?.cancel();
     },
     async finish(destinationDigest: string): Promise<void> {
-      let carried: Awaited<ReturnType<Awaited<typeof started>['finish']>>;
+      let carried: CarryResult;
       try {
         carried = await (await started).finish(destinationDigest as never);
       } catch (err) {

@@ -91,9 +91,13 @@ async function verifiedFormats(image: string): Promise<string[]> {
     .sort();
 }
 
+/** `ocikit copy FLAGS --registries.d DIR SOURCE DESTINATION`, the copy every test here makes. */
+const copySource = (destination: string, ...flags: string[]) =>
+  ocikit(['copy', ...flags, '--registries.d', registriesD, source, destination]);
+
 test('a registry-to-registry copy carries the .sig manifest, the bundle referrer and the simple signature', async () => {
   const destination = `${registry.host}/carry-dst:v1`;
-  const copied = await ocikit(['copy', '--registries.d', registriesD, source, destination]);
+  const copied = await copySource(destination);
   assert.equal(copied.code, 0, copied.stderr);
   assert.match(
     copied.stderr,
@@ -106,14 +110,7 @@ test('a registry-to-registry copy carries the .sig manifest, the bundle referrer
 
 test('--remove-signatures copies the image alone', async () => {
   const destination = `${registry.host}/carry-none:v1`;
-  const copied = await ocikit([
-    'copy',
-    '--remove-signatures',
-    '--registries.d',
-    registriesD,
-    source,
-    destination,
-  ]);
+  const copied = await copySource(destination, '--remove-signatures');
   assert.equal(copied.code, 0, copied.stderr);
   const verified = await verifyKey(destination);
   assert.equal(verified.code, 1);
@@ -131,15 +128,7 @@ test('--remove-signatures copies the image alone', async () => {
 
 test('--remove-signatures --referrers carries the referrers only: no .sig manifest, no simple signature', async () => {
   const destination = `${registry.host}/carry-referrers:v1`;
-  const copied = await ocikit([
-    'copy',
-    '--remove-signatures',
-    '--referrers',
-    '--registries.d',
-    registriesD,
-    source,
-    destination,
-  ]);
+  const copied = await copySource(destination, '--remove-signatures', '--referrers');
   assert.equal(copied.code, 0, copied.stderr);
   assert.match(
     copied.stderr,
@@ -151,15 +140,7 @@ test('--remove-signatures --referrers carries the referrers only: no .sig manife
 test('a copy that fails after the signature lookups began writes no signature and reports its own error', async () => {
   const destination = `${registry.host}/carry-failed:v1`;
   // The lookups at the source start beside the copy; the copy then refuses the platform.
-  const copied = await ocikit([
-    'copy',
-    '--platform',
-    'windows/amd64',
-    '--registries.d',
-    registriesD,
-    source,
-    destination,
-  ]);
+  const copied = await copySource(destination, '--platform', 'windows/amd64');
   assert.equal(copied.code, 1, copied.stderr);
   assert.match(copied.stderr, /^ocikit: NO_MATCHING_PLATFORM: /m);
   assert.doesNotMatch(copied.stderr, /signature/);
@@ -169,15 +150,7 @@ test('a copy that fails after the signature lookups began writes no signature an
 
 test('a conversion that changes the digest drops the signatures with a warning', async () => {
   const destination = `${registry.host}/carry-converted:v1`;
-  const copied = await ocikit([
-    'copy',
-    '--format',
-    'docker',
-    '--registries.d',
-    registriesD,
-    source,
-    destination,
-  ]);
+  const copied = await copySource(destination, '--format', 'docker');
   assert.equal(copied.code, 0, copied.stderr);
   assert.match(
     copied.stderr,
@@ -188,7 +161,7 @@ test('a conversion that changes the digest drops the signatures with a warning',
 
 test('into an oci: layout the attachments are carried and the simple signatures dropped with a warning', async () => {
   const destination = `oci:${join(dir, 'copied-layout')}:v1`;
-  const copied = await ocikit(['copy', '--registries.d', registriesD, source, destination]);
+  const copied = await copySource(destination);
   assert.equal(copied.code, 0, copied.stderr);
   assert.match(copied.stderr, /warning: 1 simple signature\(s\) dropped: an oci: destination holds none/);
   const verified = await verifyKey(destination);
