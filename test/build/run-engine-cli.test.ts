@@ -65,10 +65,14 @@ test('--progress json gives each output line as an event naming its step and str
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l));
   const step = events.find((e) => e.event === 'step' && e.text.startsWith('RUN'));
-  const output = events.filter((e) => e.event === 'output').map((e) => [e.id, e.stream, e.line]);
+  // stdout and stderr are two pipes: the order between them is not defined, only within each.
+  const output = events
+    .filter((e) => e.event === 'output')
+    .map((e) => [e.id, e.stream, e.line])
+    .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
   assert.deepEqual(output, [
-    [step.id, 'stdout', 'to-out'],
     [step.id, 'stderr', 'to-err'],
+    [step.id, 'stdout', 'to-out'],
   ]);
 });
 
