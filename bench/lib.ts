@@ -5,7 +5,7 @@ import { COMMAND_TIMEOUT_MS, runShellBounded, withTimeout } from './guard.ts';
 
 /**
  * The command the benchmarks time: `bin/ocikit.js` (which runs the freshly built bundle), or the
- * bundle's `main.js` named by `OCIKIT_BENCH_CLI` (then `bench/run.ts` does not rebuild `dist/`).
+ * bundle's `main.mjs` named by `OCIKIT_BENCH_CLI` (then `bench/run.ts` does not rebuild `dist/`).
  */
 export const OCIKIT_CLI = process.env.OCIKIT_BENCH_CLI ?? join(import.meta.dirname, '../bin/ocikit.js');
 

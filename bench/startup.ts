@@ -30,12 +30,12 @@ async function checkoutBin(work: string): Promise<string> {
   await cp(join(REPO, 'bin/ocikit.js'), join(root, 'bin/ocikit.js'));
   await cp(join(REPO, 'package.json'), join(root, 'package.json'));
   await cp(join(REPO, 'src'), join(root, 'src'), { recursive: true });
-  // The bundle: beside a package's bin/ocikit.js (the installed form), or a bundle's own main.js.
+  // The bundle: beside a package's bin/ocikit.js (the installed form), or a bundle's own main.mjs.
   const bundle =
-    basename(OCIKIT_CLI) === 'main.js' ? dirname(OCIKIT_CLI) : join(dirname(OCIKIT_CLI), '../dist/ocikit');
-  if (!existsSync(join(bundle, 'main.js'))) {
+    basename(OCIKIT_CLI) === 'main.mjs' ? dirname(OCIKIT_CLI) : join(dirname(OCIKIT_CLI), '../dist/ocikit');
+  if (!existsSync(join(bundle, 'main.mjs'))) {
     // Without it the checkout would run the TypeScript sources, and the rows would time those.
-    throw new Error(`no bundle (main.js) in ${bundle} for the checkout rows`);
+    throw new Error(`no bundle (main.mjs) in ${bundle} for the checkout rows`);
   }
   await cp(bundle, join(root, 'dist/ocikit'), { recursive: true });
   await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'));

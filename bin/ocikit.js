@@ -30,7 +30,7 @@ async function start() {
   const { readFileSync, statSync } = process.getBuiltinModule('node:fs');
   const module = process.getBuiltinModule('node:module');
 
-  const compiled = new URL('../dist/ocikit/main.js', import.meta.url);
+  const compiled = new URL('../dist/ocikit/main.mjs', import.meta.url);
   const source = new URL('../src/cli/main.ts', import.meta.url);
   const modified = (url) => statSync(url, { throwIfNoEntry: false })?.mtimeMs;
 

@@ -4,6 +4,7 @@
  * a quiet period. A crashed worker fails only the job it held and is replaced on the next job.
  */
 import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import type { DeflateJob } from './deflate-block.ts';
@@ -12,9 +13,9 @@ import type { WorkerRequest, WorkerResponse } from './gzip-worker.ts';
 /** How long an idle pool lingers before its workers are terminated. */
 const IDLE_TERMINATE_MS = 10_000;
 
-// The package ships compiled `.js`; the repository runs `.ts` directly. Load the worker file with
-// this module's own extension so both work.
-const OWN_EXTENSION = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
+// The library ships compiled `.js`, the bundled command `.mjs`, and the repository runs `.ts`
+// directly. Load the worker file with this module's own extension so all three work.
+const OWN_EXTENSION = extname(new URL(import.meta.url).pathname);
 const WORKER_URL = new URL(`./gzip-worker${OWN_EXTENSION}`, import.meta.url);
 
 /** A deflated block, and the block's input memory back from the worker for reuse. */

@@ -109,7 +109,7 @@ describe('what a command loads at start-up', () => {
 
   test('--version loads no parser, no command, and none of the modules behind node:fs', async () => {
     const loaded = await loads(join(pkg, 'bin/ocikit.js'), ['--version']);
-    // bin/ocikit.js answers by itself (main.js too, when run directly, loads only a few small
+    // bin/ocikit.js answers by itself (main.mjs too, when run directly, loads only a few small
     // chunks); commander alone would add 56 KB and node:child_process.
     assert.ok(bundleFiles(loaded).length <= 8, bundleFiles(loaded).join('\n'));
     assert.ok((await bundleBytes(loaded)) < 20_000, `${await bundleBytes(loaded)} bytes`);
@@ -154,7 +154,7 @@ describe('what a command loads at start-up', () => {
       assert.ok(!loaded.builtins.includes(builtin), `${builtin} is not loaded`);
     }
     assert.deepEqual(
-      loaded.urls.filter((url) => /\/(zod-classic\.js|node_modules\/(yaml|zod)\/.*)$/.test(url)),
+      loaded.urls.filter((url) => /\/(zod-classic\.m?js|node_modules\/(yaml|zod)\/.*)$/.test(url)),
       [],
     );
     for (const url of bundleFiles(loaded)) {
@@ -179,7 +179,7 @@ describe('what a command loads at start-up', () => {
       [join(pkg, 'bin/ocikit.js'), 'inspect', `oci:${layout}:img`],
       { env: { ...process.env, ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' }, encoding: 'utf8' },
     );
-    assert.match(stderr, /code cache for ESM file:\/\/\S+\/dist\/ocikit\/main\.js was accepted/);
+    assert.match(stderr, /code cache for ESM file:\/\/\S+\/dist\/ocikit\/main\.mjs was accepted/);
   });
 
   test('in a checkout, the bundle runs only while every source it was made from is older', async () => {
@@ -197,9 +197,9 @@ describe('what a command loads at start-up', () => {
     await cp(join(pkg, 'dist'), join(checkout, 'dist'), { recursive: true });
     const bin = join(checkout, 'bin/ocikit.js');
     const entry = (loaded: Loaded): string | undefined =>
-      loaded.urls.find((url) => /\/(dist\/ocikit\/main\.js|src\/cli\/main\.ts)$/.test(url));
+      loaded.urls.find((url) => /\/(dist\/ocikit\/main\.mjs|src\/cli\/main\.ts)$/.test(url));
 
-    assert.match(entry(await loads(bin, ['tag', '--help'])) ?? '', /dist\/ocikit\/main\.js$/);
+    assert.match(entry(await loads(bin, ['tag', '--help'])) ?? '', /dist\/ocikit\/main\.mjs$/);
 
     // A source file edited after the build: the stale bundle is not run.
     const edited = join(checkout, 'src/cli/output.ts');
@@ -207,7 +207,7 @@ describe('what a command loads at start-up', () => {
     await utimes(edited, future, future);
     assert.match(entry(await loads(bin, ['tag', '--help'])) ?? '', /src\/cli\/main\.ts$/);
     await utimes(edited, past, past);
-    assert.match(entry(await loads(bin, ['tag', '--help'])) ?? '', /dist\/ocikit\/main\.js$/);
+    assert.match(entry(await loads(bin, ['tag', '--help'])) ?? '', /dist\/ocikit\/main\.mjs$/);
 
     // A bundle without its list of sources cannot be checked: the sources run.
     await rm(join(checkout, 'dist/ocikit/sources.json'));

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
@@ -23,12 +23,13 @@ import type { FromWorker, PortableError, PortableOptions, ToWorker } from './pro
 import { unshareArgs } from './unshare.ts';
 
 /**
- * The worker's module, beside this one: `.ts` from the sources, `.js` once compiled, and in the
- * bundled command the `rootless-worker` entry beside the chunk (scripts/bundle-cli.ts).
+ * The worker's module, beside this one with this one's extension: `.ts` from the sources, `.js`
+ * once compiled, and in the bundled command the `rootless-worker.mjs` entry beside the chunk
+ * (scripts/bundle-cli.ts).
  */
 function workerPath(): string {
   const self = fileURLToPath(import.meta.url);
-  return join(self, '..', `rootless-worker${self.endsWith('.ts') ? '.ts' : '.js'}`);
+  return join(self, '..', `rootless-worker${extname(self)}`);
 }
 
 /** This process's Node flags, less the test runner's (a worker is no test). */
