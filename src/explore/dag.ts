@@ -1,17 +1,43 @@
-/** The DAG of an image as the explorer draws it: index → manifests (platforms) → config and layers, and referrers. */
+/**
+ * The DAG of an image as the explorer draws it: index → manifests (platforms) → config and layers,
+ * and under each index and manifest what refers to it (signatures, attestations, SBOMs).
+ */
 import { ErrorCode, isOciError } from '../errors/index.ts';
 import type { Image, Index } from '../image/types.ts';
 import type { ImageCatalog } from './images.ts';
+import type { FoundReferrer } from './trust/referrers.ts';
 
-/** One node of the DAG. */
+/** One node of the DAG; a referrer comes after the config and layers, or the manifests, of its subject. */
 export interface DagNode {
-  kind: 'index' | 'manifest' | 'config' | 'layer' | 'missing';
+  kind: 'index' | 'manifest' | 'config' | 'layer' | 'missing' | 'referrer';
   digest: string;
   mediaType: string;
   size: number;
   platform?: string;
   artifactType?: string;
+  /** For a referrer: `referrer` (an OCI `subject`), or `cosign .sig` / `.att` / `.sbom`. */
+  scheme?: string;
+  /** For a cosign tag-scheme referrer: the tag it is kept under. */
+  tag?: string;
   children: DagNode[];
+}
+
+type Referrers = Map<string, FoundReferrer[]>;
+
+function referrerNodes(found: FoundReferrer[] | undefined): DagNode[] {
+  return (found ?? []).map((r) => {
+    const node: DagNode = {
+      kind: 'referrer',
+      digest: r.digest,
+      mediaType: r.mediaType,
+      size: r.size,
+      scheme: r.scheme,
+      children: referrerNodes(r.referrers),
+    };
+    if (r.artifactType !== undefined) node.artifactType = r.artifactType;
+    if (r.tag !== undefined) node.tag = r.tag;
+    return node;
+  });
 }
 
 function platformOf(
@@ -22,6 +48,7 @@ function platformOf(
 
 async function nodeOf(
   catalog: ImageCatalog,
+  referrers: Referrers,
   node: Image | Index,
   platform: string | undefined,
 ): Promise<DagNode> {
@@ -45,6 +72,7 @@ async function nodeOf(
         size: l.size,
         children: [],
       });
+    out.children.push(...referrerNodes(referrers.get(digest)));
     return out;
   }
   const out: DagNode = { kind: 'index', digest, mediaType, size, children: [] };
@@ -67,12 +95,14 @@ async function nodeOf(
       };
       if (p !== undefined) missing.platform = p;
       out.children.push(missing);
-    } else out.children.push(await nodeOf(catalog, found.node, p));
+    } else out.children.push(await nodeOf(catalog, referrers, found.node, p));
   }
+  out.children.push(...referrerNodes(referrers.get(digest)));
   return out;
 }
 
-/** The DAG of the catalog's image. */
+/** The DAG of the catalog's image, each index and manifest with its referrers as children. */
 export async function dagOf(catalog: ImageCatalog): Promise<DagNode> {
-  return nodeOf(catalog, await catalog.top(), undefined);
+  const top = await catalog.top();
+  return nodeOf(catalog, await catalog.referrers(), top, undefined);
 }

@@ -4,7 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, OciError, toOciError } from '../errors/index.ts';
-import { diffImages } from '../mutate/diff.ts';
+import type { Image } from '../image/types.ts';
+import { diffImages, type FileChange } from '../mutate/diff.ts';
 import type { TransportOptions } from '../transports/index.ts';
 import { readAsset } from './assets.ts';
 import { dagOf } from './dag.ts';
@@ -12,6 +13,7 @@ import { fileContent, findPath, imagePath, listDirectory, searchPaths } from './
 import { type ExplorerImage, ImageCatalog } from './images.ts';
 import { efficiency } from './layers/efficiency.ts';
 import { layerFiles, MAX_PAGE, pageNumber } from './layers/files.ts';
+import { layerListing } from './layers/listing.ts';
 import { layerSummaries } from './layers/summaries.ts';
 import { layerDirectory } from './layers/tree.ts';
 import { type ExplorerRepositories, RepositoryCatalogs } from './repositories.ts';
@@ -64,7 +66,7 @@ function notFound(what: string): OciError {
   return new OciError(ErrorCode.NOT_FOUND, `no such ${what}`);
 }
 
-/** Most tags listed by `api/images` in repository mode (the compare page's choices). */
+/** Most tags listed by `api/images` in repository mode (the compare page narrows them with `q`). */
 const MAX_LISTED_IMAGES = 500;
 
 /** Default page of a directory listing. */
@@ -103,12 +105,15 @@ export function createExplorerHandler(options: ExplorerOptions): ExplorerHandler
     return (await catalogAt(ref.slice(0, at))).manifest(ref.slice(at + 1));
   };
 
-  async function imageList(): Promise<unknown[]> {
+  // `query`: only the images whose name holds it (case-insensitive), so a picker finds any tag.
+  async function imageList(query: string): Promise<unknown[]> {
+    const q = query.toLowerCase();
     if (repositories !== undefined) {
       const out: unknown[] = [];
       for (const name of await repositories.names()) {
         for (const t of await repositories.tags(name)) {
           if (out.length === MAX_LISTED_IMAGES) return out;
+          if (!`${name}:${t.tag}`.toLowerCase().includes(q)) continue;
           out.push({
             id: `${name}:${t.tag}`,
             name: `${name}:${t.tag}`,
@@ -120,7 +125,7 @@ export function createExplorerHandler(options: ExplorerOptions): ExplorerHandler
       }
       return out;
     }
-    return Promise.all(
+    const listed = await Promise.all(
       catalogs.map(async (c, id) => {
         const top = await c.top();
         return {
@@ -132,6 +137,7 @@ export function createExplorerHandler(options: ExplorerOptions): ExplorerHandler
         };
       }),
     );
+    return listed.filter((im) => im.name.toLowerCase().includes(q));
   }
 
   async function api(parts: string[], query: URLSearchParams, res: ServerResponse): Promise<void> {
@@ -146,7 +152,7 @@ export function createExplorerHandler(options: ExplorerOptions): ExplorerHandler
         policy: trust.policy?.name ?? null,
       });
     }
-    if (parts.length === 1 && parts[0] === 'images') return json(res, await imageList());
+    if (parts.length === 1 && parts[0] === 'images') return json(res, await imageList(query.get('q') ?? ''));
     if (parts[0] === 'repositories' && repositories !== undefined) {
       if (parts.length === 1)
         return json(
@@ -165,17 +171,13 @@ export function createExplorerHandler(options: ExplorerOptions): ExplorerHandler
     if (parts.length === 1 && parts[0] === 'compare') {
       const a = await imageOf(query.get('a') ?? '');
       const b = await imageOf(query.get('b') ?? '');
-      return json(res, await diffImages(a, b));
+      return json(res, await compareImages(a, b));
     }
     if (parts[0] !== 'images' || parts[1] === undefined) throw notFound('endpoint');
     const catalog = await catalogAt(parts[1]);
     const [, , section, digest, what, layerIndex, sub] = parts;
     if (section === undefined) {
-      return json(res, {
-        name: catalog.image.name,
-        dag: await dagOf(catalog),
-        referrers: await catalog.referrers(),
-      });
+      return json(res, { name: catalog.image.name, dag: await dagOf(catalog) });
     }
     if (section === 'trust' && parts.length === 3)
       return json(res, await trustReport(catalog, trust, options.transportOptions));
@@ -288,6 +290,63 @@ export function createExplorerHandler(options: ExplorerOptions): ExplorerHandler
       );
     }
   };
+}
+
+/** One side of a compared path: its entry in the layer that last wrote it. */
+export interface ComparedFile {
+  type: string;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  linkname?: string;
+  /** The layer (from 0, the lowest) that last wrote the path. */
+  layer: number;
+}
+
+/** One difference with both sides: `a` unless added, `b` unless deleted. */
+export interface ComparedChange extends FileChange {
+  a?: ComparedFile;
+  b?: ComparedFile;
+}
+
+/** The entries of `paths` in `image`, each from the last layer writing it (one listing pass per layer). */
+async function entriesOf(image: Image, paths: Set<string>): Promise<Map<string, ComparedFile>> {
+  const out = new Map<string, ComparedFile>();
+  if (paths.size === 0) return out;
+  for (const [layer, l] of image.layers().entries()) {
+    for await (const e of layerListing(l, { wanted: (p) => paths.has(p) }).entries) {
+      if (e.whiteout !== undefined || !paths.has(e.path)) continue;
+      const file: ComparedFile = {
+        type: e.type,
+        size: e.size,
+        mode: e.mode & 0o7777,
+        uid: e.uid,
+        gid: e.gid,
+        layer,
+      };
+      if (e.linkname !== undefined) file.linkname = e.linkname;
+      out.set(e.path, file);
+    }
+  }
+  return out;
+}
+
+/**
+ * The changes from `a` to `b` as `ocikit diff --json` lists them, each with the entry of each side
+ * that has the path, so the two images show side by side.
+ */
+async function compareImages(a: Image, b: Image): Promise<ComparedChange[]> {
+  const changes: ComparedChange[] = await diffImages(a, b);
+  const inA = await entriesOf(a, new Set(changes.filter((c) => c.change !== 'A').map((c) => c.path)));
+  const inB = await entriesOf(b, new Set(changes.filter((c) => c.change !== 'D').map((c) => c.path)));
+  for (const c of changes) {
+    const left = inA.get(c.path);
+    const right = inB.get(c.path);
+    if (left !== undefined) c.a = left;
+    if (right !== undefined) c.b = right;
+  }
+  return changes;
 }
 
 /** Resolves true when `res` can take more bytes, false when its connection closed first. */

@@ -1,11 +1,11 @@
-/** The images an explorer shows, and the documents each one's DAG reaches (index → manifests → config). */
+/** The images an explorer shows, and the documents each one's DAG reaches (index → manifests → config, and their referrers). */
 import { type Digest, parseSupportedDigest } from '../digest/index.ts';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import { openDocument } from '../image/image.ts';
 import type { Image, ImageSource, Index } from '../image/types.ts';
 import type { Descriptor } from '../spec/types.ts';
 import type { TransportOptions } from '../transports/index.ts';
-import { discoverReferrers, type ReferrerNode } from '../trust/index.ts';
+import { type FoundReferrer, openImageStore, referrersOf } from './trust/referrers.ts';
 
 /** One image given to the explorer: its name and an open source (the caller closes it). */
 export interface ExplorerImage {
@@ -43,7 +43,7 @@ export class ImageCatalog {
   readonly #documents = new Map<string, DagDocument>();
   #walk: Promise<Image | Index> | undefined;
 
-  #referrers: Promise<ReferrerNode[]> | undefined;
+  #referrers: Promise<Map<string, FoundReferrer[]>> | undefined;
 
   readonly image: ExplorerImage;
   readonly #options: TransportOptions;
@@ -54,27 +54,51 @@ export class ImageCatalog {
   }
 
   /**
-   * The referrers of the image (signatures, SBOMs, attestations), as a tree, looked up once;
-   * empty when the transport keeps none.
+   * The referrers of each index and manifest of the DAG (OCI referrers and cosign's tag scheme,
+   * with their own referrers), by subject digest, looked up once; a subject whose referrers cannot
+   * be listed, or a transport that keeps none, has none.
    */
-  referrers(): Promise<ReferrerNode[]> {
-    this.#referrers ??= discoverReferrers(this.image.reference ?? this.image.name, this.#options).then(
-      (root) => root.manifests,
-      () => [],
-    );
+  referrers(): Promise<Map<string, FoundReferrer[]>> {
+    this.#referrers ??= this.#findReferrers();
     return this.#referrers;
+  }
+
+  async #findReferrers(): Promise<Map<string, FoundReferrer[]>> {
+    await this.top();
+    const subjects = [...this.#documents.values()]
+      .filter((d) => d.node !== undefined)
+      .map((d) => d.descriptor.digest);
+    const out = new Map<string, FoundReferrer[]>();
+    const store = await openImageStore(this.image.reference ?? this.image.name, this.#options).catch(
+      () => undefined,
+    );
+    if (store === undefined) return out;
+    try {
+      const seen = new Set(subjects);
+      for (const subject of subjects) {
+        try {
+          out.set(subject, await referrersOf(store, subject, seen));
+        } catch {
+          // Not listable (a registry refusing the referrers API): the subject shows none.
+        }
+      }
+    } finally {
+      await store.close();
+    }
+    return out;
   }
 
   /** A referrer manifest of the image by digest, fetched (verified) on first use. */
   async #referrer(digest: string): Promise<DagDocument | undefined> {
-    const find = (nodes: ReferrerNode[]): ReferrerNode | undefined => {
+    const find = (nodes: FoundReferrer[]): FoundReferrer | undefined => {
       for (const n of nodes) {
-        const hit = n.digest === digest ? n : find(n.manifests);
+        const hit = n.digest === digest ? n : find(n.referrers);
         if (hit !== undefined) return hit;
       }
       return undefined;
     };
-    const node = find(await this.referrers());
+    let node: FoundReferrer | undefined;
+    for (const list of (await this.referrers()).values()) node ??= find(list);
     if (node === undefined) return undefined;
     const descriptor: Descriptor = {
       mediaType: node.mediaType,

@@ -2,14 +2,16 @@
  * The explorer's pages in a real Chromium: the DAG shows every manifest and its links open the
  * documents, the layers page shows sizes and a collapsible file tree marking deleted files (driven
  * by the keyboard as the WAI-ARIA tree pattern says), the files page shows a text file, the Trust
- * page shows a verified and an unverified signature, `ocikit serve`'s /ui/ leads from the
- * repositories to an image, and nothing is requested outside loopback.
+ * page shows a verified and an unverified signature, a signed index shows each referrer under its
+ * subject, a layer digest in a manifest's JSON opens that layer, the compare page shows two images
+ * side by side, `ocikit serve`'s /ui/ leads from the repositories to an image, and nothing is
+ * requested outside loopback.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { layoutRepositories, UI_PREFIX } from '../../src/cli/commands/serve.ts';
 import { createExplorerHandler, type RunningExplorer, startExplorer } from '../../src/explore/index.ts';
@@ -20,10 +22,12 @@ import { hostileTar } from '../helpers/hostile-tar.ts';
 import { suiteScratch } from '../helpers/tmp.ts';
 import { writeImageLayout } from '../security/fixtures.ts';
 import { exploreFixtures, MOTD, writeServeRoot } from './fixtures.ts';
-import { writeSignedImage } from './trust-fixtures.ts';
+import { type SignedIndex, writeSignedImage, writeSignedIndex } from './trust-fixtures.ts';
 
-/** Where the screenshots are kept after the run (test artifacts). */
-const ARTIFACTS = process.env.OCIKIT_TEST_ARTIFACTS ?? join(tmpdir(), 'ocikit-test-artifacts');
+/** Where the screenshots are kept after the run (test artifacts): a git-ignored folder of the checkout by default. */
+const ARTIFACTS =
+  process.env.OCIKIT_TEST_ARTIFACTS ??
+  fileURLToPath(new URL('../../test-artifacts/explore/', import.meta.url));
 
 describe('explore pages in Chromium', () => {
   let explorer: RunningExplorer;
@@ -31,6 +35,8 @@ describe('explore pages in Chromium', () => {
   let index: { index: string; manifests: string[] };
   let context: BrowserContext;
   let trusted: RunningExplorer;
+  let signedIndex: SignedIndex;
+  let signedExplorer: RunningExplorer;
   let wide: RunningExplorer;
   let wideManifest: string;
   let serve: RunningServer;
@@ -45,6 +51,11 @@ describe('explore pages in Chromium', () => {
     trusted = await startExplorer({
       images: [{ name: signed.name, source: layoutSource(signed.name) }],
       trust: { keys: [{ name: 'trusted.pub', key: readPublicKey(await readFile(signed.keyA)) }] },
+    });
+    // A two-platform index: the index signed (.sig), amd64 with a bundle referrer, arm64 a .att.
+    signedIndex = await writeSignedIndex(join(root, 'signed-index'));
+    signedExplorer = await startExplorer({
+      images: [{ name: signedIndex.name, source: layoutSource(signedIndex.name) }],
     });
     // One folder of 450 files: the tree shows it 200 at a time.
     const wideRoot = join(root, 'wide');
@@ -92,6 +103,7 @@ describe('explore pages in Chromium', () => {
     await context?.close();
     await explorer?.close();
     await trusted?.close();
+    await signedExplorer?.close();
     await wide?.close();
     await serve?.close();
   });
@@ -137,7 +149,12 @@ describe('explore pages in Chromium', () => {
       (await page.locator('#layers tr.layer-row .uncompressed').first().textContent()) ?? '',
       /\d/,
     );
-    assert.match((await page.locator('#efficiency').textContent()) ?? '', /Efficiency \d/);
+    // dive's score with four decimals, and the files written twice.
+    assert.match((await page.locator('#efficiency').textContent()) ?? '', /Efficiency \d+\.\d{4} %/);
+    assert.deepEqual(
+      await page.locator('#inefficiencies tr.inefficiency td:nth-child(3)').allTextContents(),
+      ['/etc/motd', '/tmp/old.txt'],
+    );
     // Tab until the second layer's row has the focus, then Enter.
     let focused: string | null = null;
     for (let i = 0; i < 30 && focused !== '1'; i++) {
@@ -191,6 +208,7 @@ describe('explore pages in Chromium', () => {
     const page = await open(`#/files/0/${encodeURIComponent(busybox)}/etc/motd`);
     await page.locator('#content').waitFor();
     assert.equal(await page.locator('#content').textContent(), MOTD);
+    await page.screenshot({ path: join(ARTIFACTS, 'explore-file-content.png'), fullPage: true });
     assert.ok(((await page.locator('#download').getAttribute('href')) ?? '').includes('download=1'));
     await page.locator('#search').fill('old');
     await page.locator('#search').press('Enter');
@@ -248,10 +266,75 @@ describe('explore pages in Chromium', () => {
     await page.close();
   });
 
-  test('the compare page lists the differences of two images', async () => {
+  test('the compare page shows two images side by side, file by file', async () => {
     const page = await open('#/compare');
+    // Every image is listed, and a filter narrows the list.
+    await page.locator('#a option').first().waitFor({ state: 'attached' });
+    assert.equal(await page.locator('#a-image option').count(), 2);
+    await page.locator('#b-filter').fill('multi');
+    assert.equal(await page.locator('#b-image option').count(), 1);
     await page.locator('#run').click();
-    await page.locator('#changes').getByText('/etc/motd').waitFor();
+    const motd = page.locator('#side-by-side tr[data-path="etc/motd"]');
+    await motd.waitFor();
+    // A is the busybox image, B the index's linux/amd64: /etc/motd only in A, /hello.txt only in B.
+    assert.equal(await motd.getAttribute('data-change'), 'D');
+    const cells = await motd.locator('td').allTextContents();
+    assert.deepEqual(cells.slice(0, 6), [`${MOTD.length} B`, '0644', '0:0', 'layer 1', 'D', '/etc/motd']);
+    assert.equal(cells[6], '—');
+    const hello = page.locator('#side-by-side tr[data-path="hello.txt"]');
+    assert.equal(await hello.getAttribute('data-change'), 'A');
+    assert.deepEqual((await hello.locator('td').allTextContents()).slice(0, 3), ['—', 'A', '/hello.txt']);
+    assert.match(
+      (await page.locator('#change-counts').textContent()) ?? '',
+      /1 added · 0 modified · \d+ deleted/,
+    );
+    assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /\bnull\b|undefined/);
+    await page.screenshot({ path: join(ARTIFACTS, 'explore-compare.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('a signed index: each referrer hangs off the index or the manifest it refers to', async () => {
+    const page = await open('#/image/0', signedExplorer.url);
+    await page.locator('#dag li[data-kind="referrer"]').first().waitFor();
+    const [amd64, arm64] = signedIndex.manifests as [string, string];
+    const under = (digest: string) =>
+      page.locator(`#dag li[data-digest="${digest}"] > ul > li[data-kind="referrer"]`);
+    assert.equal(await page.locator('#dag li[data-kind="referrer"]').count(), 3);
+    assert.match((await under(signedIndex.index).textContent()) ?? '', /cosign \.sig/);
+    assert.match((await under(amd64).textContent()) ?? '', /sigstore\.bundle/);
+    assert.match((await under(arm64).textContent()) ?? '', /cosign \.att.*\.att/);
+    await page.screenshot({ path: join(ARTIFACTS, 'explore-dag-referrers.png'), fullPage: true });
+    // A referrer's digest opens its manifest, whose subject links back to the manifest.
+    await under(amd64).locator(':scope > a.digest').click();
+    await page.locator('#raw').getByText('"subject"').waitFor();
+    await page.locator('#raw a', { hasText: amd64 }).click();
+    await page.locator('#raw').getByText('"layers"').waitFor();
+    assert.ok(page.url().endsWith(`#/doc/0/${encodeURIComponent(amd64)}`));
+    await page.close();
+  });
+
+  test("a layer digest in a manifest's JSON opens that layer; a config's diff_ids too; other digests are not links", async () => {
+    const page = await open(`#/doc/0/${encodeURIComponent(busybox)}`);
+    await page.locator('#raw').waitFor();
+    const links = page.locator('#raw a');
+    await links.first().waitFor();
+    // The config and both layers are links; the second layer opens layer 1 of the Layers page.
+    assert.equal(await links.count(), 3);
+    await links.nth(2).click();
+    await page.locator('#layers tr.layer-row.selected').waitFor();
+    assert.ok(page.url().endsWith(`#/layers/0/${encodeURIComponent(busybox)}/1`));
+    assert.equal(await page.locator('#layers tr.selected').getAttribute('data-layer'), '1');
+    await page.locator('#file-list li[data-path="tmp"]').waitFor();
+    assert.equal(await page.locator('#files h2').textContent(), 'Layer 1');
+    // The config: its diff_ids lead to the layers as well.
+    await page.goto(`${explorer.url}#/doc/0/${encodeURIComponent(busybox)}`);
+    await page.locator('#raw a').first().click();
+    await page.locator('#raw').getByText('"diff_ids"').waitFor();
+    const diffIds = page.locator('#raw a');
+    assert.equal(await diffIds.count(), 2);
+    await diffIds.first().click();
+    await page.locator('#layers tr.layer-row.selected').waitFor();
+    assert.equal(await page.locator('#layers tr.selected').getAttribute('data-layer'), '0');
     await page.close();
   });
 

@@ -1,7 +1,8 @@
 /**
  * A signed busybox layout for the Trust page: signed with ocikit's own `sign` by key A in both of
  * cosign's formats (`.sig` tag scheme and a sigstore bundle referrer), signed by key B (the
- * "wrong" key when only A is trusted), and given a `.att` SLSA attestation signed by key A.
+ * "wrong" key when only A is trusted), and given a `.att` SLSA attestation signed by key A. And a
+ * signed two-platform index whose referrers hang off the index and off each manifest.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import {
   signatureTag,
 } from '../../src/trust/index.ts';
 import { ocikit } from '../helpers/cli.ts';
-import { writeBusyboxLayout } from './fixtures.ts';
+import { writeBusyboxLayout, writeIndexLayout } from './fixtures.ts';
 
 /** The predicate type of the hand-made attestation. */
 export const PROVENANCE = 'https://slsa.dev/provenance/v1';
@@ -39,6 +40,7 @@ async function generate(dir: string): Promise<void> {
 }
 
 async function sign(name: string, key: string, format: 'tag' | 'bundle'): Promise<void> {
+  // A layout image named by digest (`oci:DIR@sha256:…`) signs that manifest of the layout.
   const signed = await ocikit(
     ['sign', name, '--key', key, '--format', format, '--sign-container-identity', 'localhost:5000/busybox'],
     { env: { COSIGN_PASSWORD: PASSWORD } },
@@ -116,4 +118,31 @@ export async function writePolicy(path: string, key: string): Promise<string> {
     }),
   );
   return path;
+}
+
+/** The signed index and what hangs off which of its documents. */
+export interface SignedIndex {
+  name: string;
+  index: string;
+  /** linux/amd64, then linux/arm64. */
+  manifests: string[];
+  keyA: string;
+}
+
+/**
+ * Writes a two-platform index under `dir`: the index signed in the tag scheme (`.sig`), its
+ * linux/amd64 manifest signed as a sigstore bundle referrer, and its linux/arm64 manifest given a
+ * `.att` attestation.
+ */
+export async function writeSignedIndex(dir: string): Promise<SignedIndex> {
+  const root = join(dir, 'img');
+  const { index, manifests } = await writeIndexLayout(root);
+  await generate(join(dir, 'a'));
+  const key = join(dir, 'a', 'cosign.key');
+  const name = `oci:${root}:latest`;
+  const [amd64, arm64] = manifests as [string, string];
+  await sign(name, key, 'tag');
+  await sign(`oci:${root}@${amd64}`, key, 'bundle');
+  await attest(name, arm64, key);
+  return { name, index, manifests, keyA: join(dir, 'a', 'cosign.pub') };
 }

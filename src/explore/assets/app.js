@@ -78,38 +78,39 @@ function nodeItem(id, node) {
     extra.push(' ', h('a', { href: `#/layers/${eid}/${enc(node.digest)}` }, 'layers'));
     extra.push(' ', h('a', { href: `#/files/${eid}/${enc(node.digest)}` }, 'files'));
   }
-  if (node.kind === 'layer') label.setAttribute('href', `#/layers/${eid}/${enc(node.parent)}`);
-  const kids = node.children.map((c) => ({ ...c, parent: node.digest }));
+  if (node.kind === 'layer')
+    label.setAttribute('href', `#/layers/${eid}/${enc(node.parent)}/${node.layerIndex}`);
+  let layer = 0;
+  const kids = node.children.map((c) => ({
+    ...c,
+    parent: node.digest,
+    layerIndex: c.kind === 'layer' ? layer++ : undefined,
+  }));
+  // A referrer shows how it is attached (an OCI subject, a cosign tag) and what it holds.
+  const what =
+    node.kind === 'referrer'
+      ? [
+          h('span', { class: 'scheme' }, node.scheme),
+          h(
+            'span',
+            { class: 'muted' },
+            ` ${node.artifactType ?? node.mediaType}${node.tag ? ` · ${node.tag}` : ''} · ${bytes(node.size)}`,
+          ),
+        ]
+      : h('span', { class: 'muted' }, ` ${node.mediaType} · ${bytes(node.size)}`);
   return h(
     'li',
     { 'data-kind': node.kind, 'data-digest': node.digest },
     h('span', { class: 'kind' }, node.kind),
     label,
     node.platform ? h('span', { class: 'platform' }, node.platform) : null,
-    h('span', { class: 'muted' }, ` ${node.mediaType} · ${bytes(node.size)}`),
+    what,
     extra,
     kids.length
       ? h(
           'ul',
           { class: 'tree' },
           kids.map((c) => nodeItem(id, c)),
-        )
-      : null,
-  );
-}
-
-function referrerItem(id, r) {
-  return h(
-    'li',
-    { 'data-kind': 'referrer' },
-    h('span', { class: 'kind' }, 'referrer'),
-    h('a', { href: `#/doc/${enc(id)}/${enc(r.digest)}`, class: 'digest' }, short(r.digest)),
-    h('span', { class: 'muted' }, ` ${r.artifactType ?? r.mediaType}`),
-    r.manifests.length
-      ? h(
-          'ul',
-          { class: 'tree' },
-          r.manifests.map((c) => referrerItem(id, c)),
         )
       : null,
   );
@@ -126,26 +127,44 @@ async function image(id) {
     ),
     h('h2', {}, 'DAG'),
     h('ul', { class: 'tree', id: 'dag' }, nodeItem(id, data.dag)),
-    h('h2', {}, 'Referrers'),
-    data.referrers.length
-      ? h(
-          'ul',
-          { class: 'tree' },
-          data.referrers.map((r) => referrerItem(id, r)),
-        )
-      : h('p', { class: 'muted' }, 'none'),
   );
 }
 
-// JSON with highlighting; digests become links to their documents.
-function jsonView(id, value, indent = '') {
+// Where each digest of a document's JSON leads: documents of the DAG to their JSON, a manifest's
+// layers and a config's diff_ids to that layer on the Layers page; anything else is not linked.
+function digestLinks(id, dag, digest) {
+  const documents = new Set();
+  let manifest = null; // the DAG manifest this document is, or whose config it is
+  const walk = (n) => {
+    if (n.kind !== 'layer' && n.kind !== 'missing') documents.add(n.digest);
+    if (n.kind === 'manifest') {
+      if (n.digest === digest) manifest = { digest: n.digest, config: false };
+      const config = n.children.find((c) => c.kind === 'config');
+      if (manifest === null && config?.digest === digest) manifest = { digest: n.digest, config: true };
+    }
+    for (const c of n.children) walk(c);
+  };
+  walk(dag);
+  const layerLink = (i) => `#/layers/${enc(id)}/${enc(manifest.digest)}/${i}`;
+  return (path, value) => {
+    const [first, i, last] = path;
+    if (manifest !== null && !manifest.config && first === 'layers' && last === 'digest' && path.length === 3)
+      return layerLink(i);
+    if (manifest?.config && first === 'rootfs' && i === 'diff_ids' && path.length === 3)
+      return layerLink(path[2]);
+    return documents.has(value) ? `#/doc/${enc(id)}/${enc(value)}` : null;
+  };
+}
+
+// JSON with highlighting; `link(path, value)` says where a digest string leads (null: nowhere).
+function jsonView(link, value, path = [], indent = '') {
   const out = [];
   const next = `${indent}  `;
   if (Array.isArray(value)) {
     if (value.length === 0) return ['[]'];
     out.push('[\n');
     for (const [i, v] of value.entries())
-      out.push(next, ...jsonView(id, v, next), i < value.length - 1 ? ',\n' : '\n');
+      out.push(next, ...jsonView(link, v, [...path, i], next), i < value.length - 1 ? ',\n' : '\n');
     out.push(indent, ']');
   } else if (value && typeof value === 'object') {
     const keys = Object.keys(value);
@@ -156,22 +175,25 @@ function jsonView(id, value, indent = '') {
         next,
         h('span', { class: 'j-key' }, JSON.stringify(k)),
         ': ',
-        ...jsonView(id, value[k], next),
+        ...jsonView(link, value[k], [...path, k], next),
         i < keys.length - 1 ? ',\n' : '\n',
       );
     });
     out.push(indent, '}');
   } else if (typeof value === 'string') {
-    if (/^sha(256:[0-9a-f]{64}|512:[0-9a-f]{128})$/.test(value)) {
-      out.push('"', h('a', { href: `#/doc/${enc(id)}/${enc(value)}`, class: 'j-str' }, value), '"');
-    } else out.push(h('span', { class: 'j-str' }, JSON.stringify(value)));
+    const href = /^sha(256:[0-9a-f]{64}|512:[0-9a-f]{128})$/.test(value) ? link(path, value) : null;
+    if (href !== null) out.push('"', h('a', { href, class: 'j-str' }, value), '"');
+    else out.push(h('span', { class: 'j-str' }, JSON.stringify(value)));
   } else if (typeof value === 'number') out.push(h('span', { class: 'j-num' }, String(value)));
   else out.push(h('span', { class: 'j-lit' }, String(value)));
   return out;
 }
 
 async function doc(id, digest) {
-  const res = await api(`images/${enc(id)}/documents/${enc(digest)}`);
+  const [res, data] = await Promise.all([
+    api(`images/${enc(id)}/documents/${enc(digest)}`),
+    getJson(`images/${enc(id)}`),
+  ]);
   const text = await res.text();
   show(
     h('h1', {}, 'Document'),
@@ -183,13 +205,13 @@ async function doc(id, digest) {
       h('span', { class: 'muted' }, res.headers.get('x-media-type') ?? ''),
     ),
     h('p', {}, h('a', { href: `#/image/${enc(id)}` }, '← DAG')),
-    h('pre', { id: 'raw' }, jsonView(id, JSON.parse(text))),
+    h('pre', { id: 'raw' }, jsonView(digestLinks(id, data.dag, digest), JSON.parse(text))),
   );
 }
 
 const MARK_SIGN = { added: '+', modified: '~', deleted: '−', opaque: '∅' };
 
-async function layers(id, manifest) {
+async function layers(id, manifest, opened) {
   const base = `images/${enc(id)}/manifests/${enc(manifest)}`;
   const [summaries, eff] = await Promise.all([getJson(`${base}/layers`), getJson(`${base}/efficiency`)]);
   const max = Math.max(1, ...summaries.map((l) => l.uncompressedSize));
@@ -218,6 +240,7 @@ async function layers(id, manifest) {
     row.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') open();
     });
+    row.open = open;
     return row;
   });
   show(
@@ -242,7 +265,8 @@ async function layers(id, manifest) {
     h(
       'p',
       { id: 'efficiency' },
-      `Efficiency ${(eff.score * 100).toFixed(1)} % · wasted ${bytes(eff.wastedBytes)}`,
+      // As dive prints it: the score in percent with four decimals.
+      `Efficiency ${(eff.score * 100).toFixed(4)} % · wasted ${bytes(eff.wastedBytes)}`,
       h(
         'span',
         { class: 'legend' },
@@ -253,7 +277,42 @@ async function layers(id, manifest) {
         ' uncompressed',
       ),
     ),
+    inefficiencies(eff.inefficiencies),
     files,
+  );
+  const row = opened === undefined ? undefined : rows[Number(opened)];
+  if (row !== undefined) {
+    row.open();
+    row.focus();
+  }
+}
+
+// The paths written more than once (dive's "inefficient files"), largest waste first, as the API
+// bounds them.
+function inefficiencies(list) {
+  if (list.length === 0) return h('p', { class: 'muted', id: 'inefficiencies' }, 'no file is written twice');
+  return h(
+    'details',
+    { id: 'inefficiencies', open: list.length <= 10 ? '' : null },
+    h('summary', {}, `${list.length} inefficient file${list.length === 1 ? '' : 's'} (largest waste first)`),
+    h(
+      'table',
+      {},
+      h(
+        'tr',
+        {},
+        ['count', 'wasted', 'path'].map((t) => h('th', {}, t)),
+      ),
+      list.map((i) =>
+        h(
+          'tr',
+          { class: 'inefficiency' },
+          h('td', { class: 'num' }, String(i.count)),
+          h('td', { class: 'num' }, bytes(i.wastedBytes)),
+          h('td', {}, `/${i.path}`),
+        ),
+      ),
+    ),
   );
 }
 
@@ -375,55 +434,186 @@ async function files(id, manifest, path) {
   );
 }
 
-async function compare() {
-  const images = await getJson('images');
-  const options = [];
-  for (const im of images.slice(0, 50)) {
-    const dag = (await getJson(`images/${enc(im.id)}`)).dag;
+// One side's picker: every image (a search box narrows the list), then one of its manifests.
+function imagePicker(side, all, initial) {
+  let images = all;
+  const truncated = all.length >= MAX_LISTED;
+  const label = side.toUpperCase();
+  const filter = h('input', {
+    type: 'search',
+    id: `${side}-filter`,
+    placeholder: 'filter images',
+    'aria-label': `filter the images of ${label}`,
+  });
+  const select = h('select', { id: `${side}-image`, 'aria-label': `image ${label}` });
+  const manifest = h('select', { id: side, 'aria-label': `manifest ${label}` });
+  const fill = () => {
+    const q = filter.value.toLowerCase();
+    const kept = select.value;
+    select.replaceChildren(
+      ...images
+        .filter((im) => im.name.toLowerCase().includes(q) || String(im.id) === kept)
+        .map((im) => h('option', { value: String(im.id) }, im.name)),
+    );
+    if (kept) select.value = kept;
+  };
+  const manifests = async () => {
+    const dag = (await getJson(`images/${enc(select.value)}`)).dag;
+    const found = [];
     const walk = (n) => {
-      if (n.kind === 'manifest')
-        options.push({
-          value: `${im.id}:${n.digest}`,
-          label: `${im.name}${n.platform ? ` ${n.platform}` : ''}`,
-        });
-      for (const c of n.children) walk(c);
+      if (n.kind === 'manifest') found.push(n);
+      for (const c of n.children) if (c.kind !== 'referrer') walk(c);
     };
     walk(dag);
-  }
-  const pick = (name) =>
-    h(
-      'select',
-      { id: name, 'aria-label': name },
-      options.map((o) => h('option', { value: o.value }, o.label)),
+    manifest.replaceChildren(
+      ...found.map((n) =>
+        h('option', { value: `${select.value}:${n.digest}` }, `${n.platform ?? 'image'} ${short(n.digest)}`),
+      ),
     );
-  const a = pick('a');
-  const b = pick('b');
-  if (options.length > 1) b.selectedIndex = 1;
+    return found.length;
+  };
+  fill();
+  select.value = String(images[initial.image]?.id ?? '');
+  filter.addEventListener('input', async () => {
+    const before = select.value;
+    // A list the API cut short is searched again on the server.
+    if (truncated) images = await getJson(`images?q=${enc(filter.value)}`).catch(() => images);
+    fill();
+    if (select.value !== before) await manifests().catch(() => {});
+  });
+  select.addEventListener('change', () => manifests().catch(() => {}));
+  return {
+    ready: async () => {
+      if (!select.value) return;
+      const n = await manifests();
+      if (initial.manifest < n) manifest.selectedIndex = initial.manifest;
+    },
+    element: h('fieldset', { class: 'picker' }, h('legend', {}, label), filter, ' ', select, ' ', manifest),
+  };
+}
+
+const CHANGE_CLASS = { A: 'mark-added', M: 'mark-modified', D: 'mark-deleted' };
+
+// One side of a compared path: size, mode, owner and layer; the fields that changed stand out.
+function sideCells(f, fields) {
+  const changed = (...names) => (names.some((n) => fields.includes(n)) ? 'changed' : '');
+  if (f === undefined) return [h('td', { class: 'absent', colspan: 4 }, '—')];
+  return [
+    h(
+      'td',
+      { class: `num ${changed('size', 'digest', 'type', 'linkname')}` },
+      f.type === 'file' ? bytes(f.size) : f.linkname ? `${f.type} → ${f.linkname}` : f.type,
+    ),
+    h('td', { class: changed('mode') }, f.mode.toString(8).padStart(4, '0')),
+    h('td', { class: changed('uid', 'gid') }, `${f.uid}:${f.gid}`),
+    h('td', { class: 'muted' }, `layer ${f.layer}`),
+  ];
+}
+
+const COMPARE_PAGE = 500;
+
+// Most images `api/images` lists; a longer list is searched on the server.
+const MAX_LISTED = 500;
+
+function changesTable(changes) {
+  const table = h(
+    'table',
+    { id: 'side-by-side' },
+    h(
+      'tr',
+      {},
+      h('th', { colspan: 4 }, 'A'),
+      h('th', {}, ''),
+      h('th', {}, 'path'),
+      h('th', { colspan: 4 }, 'B'),
+    ),
+    h(
+      'tr',
+      { class: 'muted' },
+      ['size', 'mode', 'owner', 'layer', 'change', '', 'size', 'mode', 'owner', 'layer'].map((t) =>
+        h('th', {}, t),
+      ),
+    ),
+  );
+  const more = h('button', { type: 'button', id: 'more-changes' }, 'more…');
+  let shown = 0;
+  const page = () => {
+    for (const c of changes.slice(shown, shown + COMPARE_PAGE)) {
+      const fields = c.fields ?? [];
+      table.append(
+        h(
+          'tr',
+          { class: `change ${CHANGE_CLASS[c.change]}`, 'data-path': c.path, 'data-change': c.change },
+          sideCells(c.a, fields),
+          h('td', { class: 'mark', title: fields.join(', ') }, c.change),
+          h('td', { class: 'path' }, `/${c.path}`),
+          sideCells(c.b, fields),
+        ),
+      );
+    }
+    shown = Math.min(changes.length, shown + COMPARE_PAGE);
+    more.textContent = `more… (${changes.length - shown} not shown)`;
+    more.hidden = shown >= changes.length;
+  };
+  more.addEventListener('click', page);
+  page();
+  return [table, more];
+}
+
+async function compare() {
+  const images = await getJson('images');
+  if (images.length === 0) {
+    show(h('h1', {}, 'Compare'), h('p', { class: 'muted' }, 'no images'));
+    return;
+  }
+  // A: the first image; B: the second, or the first's second manifest.
+  const a = imagePicker('a', images, { image: 0, manifest: 0 });
+  const b = imagePicker(
+    'b',
+    images,
+    images.length > 1 ? { image: 1, manifest: 0 } : { image: 0, manifest: 1 },
+  );
+  await Promise.all([a.ready(), b.ready()]);
   const out = h('div', { id: 'changes' });
   const run = async () => {
-    const changes = await getJson(`compare?a=${enc(a.value)}&b=${enc(b.value)}`);
-    const cls = { A: 'mark-added', M: 'mark-modified', D: 'mark-deleted' };
+    const left = document.getElementById('a').value;
+    const right = document.getElementById('b').value;
+    out.replaceChildren(h('p', { class: 'muted' }, 'comparing…'));
+    const changes = await getJson(`compare?a=${enc(left)}&b=${enc(right)}`);
+    const counts = { A: 0, M: 0, D: 0 };
+    for (const c of changes) counts[c.change]++;
     out.replaceChildren(
       changes.length === 0
         ? h('p', {}, 'no differences')
         : h(
-            'table',
-            {},
-            changes.map((c) =>
-              h(
-                'tr',
-                { class: cls[c.change] },
-                h('td', {}, c.change),
-                h('td', {}, `/${c.path}`),
-                h('td', { class: 'muted' }, (c.fields ?? []).join(', ')),
-              ),
-            ),
+            'p',
+            { id: 'change-counts' },
+            `${counts.A} added · ${counts.M} modified · ${counts.D} deleted`,
+            h('span', { class: 'muted' }, ' (highlighted: what changed)'),
           ),
+      ...(changes.length === 0 ? [] : changesTable(changes)),
     );
   };
   show(
     h('h1', {}, 'Compare'),
-    h('p', {}, a, ' → ', b, ' ', h('button', { onclick: run, id: 'run' }, 'compare')),
+    h(
+      'div',
+      { class: 'pickers' },
+      a.element,
+      b.element,
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'run',
+          onclick: () => run().catch((err) => out.replaceChildren(h('p', { class: 'error' }, err.message))),
+        },
+        'compare',
+      ),
+    ),
+    ...(images.length >= MAX_LISTED
+      ? [h('p', { class: 'muted' }, `the first ${images.length} images are listed: filter to find others`)]
+      : []),
     out,
   );
 }
@@ -435,7 +625,7 @@ async function route() {
     else if (parts[0] === 'image') await image(parts[1]);
     else if (parts[0] === 'trust') await trust(parts[1]);
     else if (parts[0] === 'doc') await doc(parts[1], parts[2]);
-    else if (parts[0] === 'layers') await layers(parts[1], parts[2]);
+    else if (parts[0] === 'layers') await layers(parts[1], parts[2], parts[3]);
     else if (parts[0] === 'files') await files(parts[1], parts[2], parts.slice(3).join('/'));
     else if (parts[0] === 'compare') await compare();
     else await home();

@@ -15,9 +15,9 @@ import { policySubject } from '../../trust/policy/subject.ts';
 import type { Policy } from '../../trust/policy/types.ts';
 import { loadRegistriesConfig, type RegistriesDirOptions } from '../../trust/registries-d/config.ts';
 import { lookasideRepositoryUrl, readLookaside } from '../../trust/registries-d/lookaside.ts';
-import { openSignatureStore } from '../../trust/store/open.ts';
 import type { SignatureStore } from '../../trust/store/types.ts';
 import type { ImageCatalog } from '../images.ts';
+import { openImageStore } from './referrers.ts';
 import {
   blobSignatures,
   dirSignatureBlobs,
@@ -169,13 +169,8 @@ export async function trustReport(
 ): Promise<TrustReport> {
   const top = await catalog.top();
   const reference = catalog.image.reference ?? catalog.image.name;
-  let store: SignatureStore | undefined;
-  try {
-    store = await openSignatureStore(reference, transport);
-  } catch (err) {
-    // Archives and dir: folders keep no tag-scheme signatures or referrers.
-    if (!isOciError(err, ErrorCode.UNSUPPORTED)) throw err;
-  }
+  // Archives and dir: folders keep no tag-scheme signatures or referrers.
+  const store = await openImageStore(reference, transport);
   try {
     const targets: { digest: string; platform?: string }[] = [{ digest: top.descriptor.digest }];
     if (top.kind === 'index') {

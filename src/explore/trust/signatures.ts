@@ -12,7 +12,6 @@ import { parseDsseBundle } from '../../trust/bundle/sigstore-bundle.ts';
 import { COSIGN_SIGN_PREDICATE } from '../../trust/bundle/statement.ts';
 import { parseContainersSignature } from '../../trust/containers/signature-blob.ts';
 import { parseSimpleSigningPayload } from '../../trust/cosign/simple-signing.ts';
-import { signatureTag } from '../../trust/cosign/tag-scheme.ts';
 import { MAX_SIGNATURES } from '../../trust/limits.ts';
 import { isContentError, reasonOf } from '../../trust/rejection.ts';
 import type { SignatureStore } from '../../trust/store/types.ts';
@@ -20,6 +19,7 @@ import { verifyCandidates } from '../../trust/verify/candidates.ts';
 import { bundleCandidates, tagSchemeCandidates } from '../../trust/verify/gather.ts';
 import type { SignatureCandidate } from '../../trust/verify/types.ts';
 import { MAX_ATTESTATION_BYTES, parseEnvelope, peekStatement, verifyAttestation } from './attestation.ts';
+import { cosignTag } from './referrers.ts';
 
 /** The outcome of checking one signature with one key. */
 export interface KeyCheck {
@@ -115,7 +115,7 @@ function fromCandidate(candidate: SignatureCandidate, scheme: string, digest: st
 
 /** The `.att` attestations of `digest`: one entry per DSSE envelope layer. */
 async function attestations(store: SignatureStore, digest: Digest): Promise<FoundSignature[]> {
-  const tag = signatureTag(digest).replace(/\.sig$/, '.att');
+  const tag = cosignTag(digest, 'att');
   const out: FoundSignature[] = [];
   let layers: { digest: string; mediaType: string; size: number }[];
   try {
