@@ -6,8 +6,9 @@
  */
 import { ErrorCode, OciError } from '../errors/index.ts';
 import type { Image } from '../image/types.ts';
-import { isWithin, type LayerEntry, layerEntries } from './layers/entries.ts';
+import { isWithin, layerEntries } from './layers/entries.ts';
 import { layerListing } from './layers/listing.ts';
+import { type DirectoryListing, type MergedEntry, mergedDirectory } from './merged-directory.ts';
 
 /** Cleans a path from a URL into a root-relative path (`''` is the root). */
 export function imagePath(value: string | null): string {
@@ -20,64 +21,14 @@ export function imagePath(value: string | null): string {
   return parts.join('/');
 }
 
-/** A path of the merged filesystem and the layer that last wrote it. */
-export interface MergedEntry extends Omit<LayerEntry, 'whiteout'> {
-  name: string;
-  layer: number;
-}
+export type { DirectoryListing, MergedEntry } from './merged-directory.ts';
 
-function parentOf(path: string): string {
-  const at = path.lastIndexOf('/');
-  return at === -1 ? '' : path.slice(0, at);
-}
-
-/** The children of directory `dir`, sorted by name; NOT_FOUND when it is not a directory of the image. */
-export async function listDirectory(image: Image, dir: string): Promise<MergedEntry[]> {
-  let children = new Map<string, MergedEntry>();
-  let exists = dir === '';
-  for (const [index, layer] of image.layers().entries()) {
-    const added = new Set<string>();
-    let opaque = false;
-    // Only the directory, what lies below it, and its parents (whose whiteouts can delete it).
-    const wanted = (path: string) => isWithin(path, dir) || isWithin(dir, path);
-    for await (const entry of layerListing(layer, { wanted }).entries) {
-      const { whiteout, ...info } = entry;
-      if (whiteout === 'opaque') {
-        if (isWithin(dir, info.path)) opaque = true;
-        continue;
-      }
-      if (whiteout === 'file') {
-        if (isWithin(dir, info.path)) {
-          children = new Map();
-          exists = false;
-        } else if (parentOf(info.path) === dir)
-          children.delete(info.path.slice(dir === '' ? 0 : dir.length + 1));
-        continue;
-      }
-      if (info.path === dir) exists = info.type === 'directory';
-      else if (isWithin(info.path, dir)) {
-        exists = true;
-        const rest = info.path.slice(dir === '' ? 0 : dir.length + 1);
-        const name = rest.split('/')[0] as string;
-        added.add(name);
-        if (rest === name) children.set(name, { ...info, name, layer: index });
-        else if (!children.has(name))
-          children.set(name, {
-            path: parentOf(info.path) === dir ? info.path : `${dir === '' ? '' : `${dir}/`}${name}`,
-            name,
-            type: 'directory',
-            size: 0,
-            mode: 0o755,
-            uid: 0,
-            gid: 0,
-            layer: index,
-          });
-      }
-    }
-    if (opaque) for (const name of [...children.keys()]) if (!added.has(name)) children.delete(name);
-  }
-  if (!exists) throw new OciError(ErrorCode.NOT_FOUND, `/${dir} is not a directory of the image`);
-  return [...children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+/**
+ * The children of directory `dir`, sorted by name, as a list on disk whose `slice` reads one page;
+ * NOT_FOUND when it is not a directory of the image. Memory does not grow with the directory.
+ */
+export function listDirectory(image: Image, dir: string): Promise<DirectoryListing> {
+  return mergedDirectory(image, dir);
 }
 
 /** The layer that last wrote `path` and its entry there, or undefined when the merged filesystem lacks it. */

@@ -211,7 +211,7 @@ export function createExplorerHandler(options: ExplorerOptions): ExplorerHandler
         entry: entry ?? null,
         offset,
         limit: size,
-        children: all.slice(offset, offset + size),
+        children: await all.slice(offset, offset + size),
         next: offset + size < all.length ? offset + size : null,
       });
     }

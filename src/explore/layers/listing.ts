@@ -32,7 +32,8 @@ const building = new Set<string>();
 let folder: string | undefined;
 let serial = 0;
 
-function listingFolder(): string {
+/** The process's private folder of listing files (made on first use, removed when the process exits). */
+export function listingFolder(): string {
   if (folder === undefined) {
     const made = mkdtempSync(join(tmpdir(), 'ocikit-explore-'));
     folder = made;

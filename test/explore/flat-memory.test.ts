@@ -1,0 +1,84 @@
+/**
+ * A folder wider than one sort buffer: the merged filesystem's pages and dive's estimate are
+ * computed through sorted runs on disk, never holding more than {@link RUN_SIZE} records, and
+ * still give every child once, in name order, with the upper layer's version and whiteouts
+ * applied.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startExplorer } from '../../src/explore/index.ts';
+import { RUN_SIZE, resetSortGauge, sortGauge } from '../../src/explore/layers/external-sort.ts';
+import { layoutSource } from '../../src/transports/layout/index.ts';
+import { type HostileEntry, hostileTar } from '../helpers/hostile-tar.ts';
+import { scratch } from '../helpers/tmp.ts';
+import { writeImageLayout } from '../security/fixtures.ts';
+import { json } from './fixtures.ts';
+
+const FILES = 2 * RUN_SIZE + 100;
+const name = (i: number) => `f${String(i).padStart(5, '0')}`;
+
+test('a folder wider than one sort buffer is listed and estimated from sorted runs on disk', async (t) => {
+  const dir = await scratch(t);
+  const base: HostileEntry[] = [{ name: 'data/', type: 'directory' }];
+  // Archive order is not name order: the sort has to reorder across runs.
+  for (let i = 0; i < FILES; i++) base.push({ name: `data/${name((i * 7919) % FILES)}`, content: 'x' });
+  base.push({ name: 'data/gone', content: 'to be deleted' }, { name: 'data/sub/deep', content: 'y' });
+  const upper = await hostileTar([
+    { name: 'data/.wh.gone' },
+    { name: 'data/f00001', content: 'rewritten' },
+    { name: 'data/zzz', content: 'z' },
+  ]);
+  const root = join(dir, 'wide');
+  const { manifest } = await writeImageLayout(root, [await hostileTar(base), upper]);
+  const explorer = await startExplorer({ images: [{ name: 'wide', source: layoutSource(`oci:${root}`) }] });
+  t.after(() => explorer.close());
+  const api = (rest: string) => new URL(`api/images/0/manifests/${manifest.digest}/${rest}`, explorer.url);
+
+  resetSortGauge();
+  const seen: Array<{ name: string; layer: number; type: string }> = [];
+  let offset: number | null = 0;
+  while (offset !== null) {
+    const page: { children: typeof seen; next: number | null } = await json(
+      await fetch(api(`fs?path=/data&offset=${offset}&limit=1000`)),
+    );
+    assert.ok(page.children.length <= 1000);
+    seen.push(...page.children);
+    offset = page.next;
+  }
+  const expected = [...Array.from({ length: FILES }, (_, i) => name(i)), 'sub', 'zzz'];
+  assert.deepEqual(
+    seen.map((c) => c.name),
+    expected,
+  );
+  assert.equal(seen.find((c) => c.name === 'f00001')?.layer, 1);
+  assert.equal(seen.find((c) => c.name === 'f00002')?.layer, 0);
+  assert.deepEqual(seen.find((c) => c.name === 'sub')?.type, 'directory');
+  let gauge = sortGauge();
+  assert.ok(gauge.runs >= 2, `the children were sorted in memory (${gauge.runs} runs on disk)`);
+  assert.ok(gauge.mostHeld <= RUN_SIZE, `${gauge.mostHeld} records were held at once`);
+
+  // A page deep in the list again: read from the list on disk, no new sort.
+  resetSortGauge();
+  const deep = await json(await fetch(api(`fs?path=/data&offset=${FILES - 1}&limit=2`)));
+  assert.deepEqual(
+    deep.children.map((c: { name: string }) => c.name),
+    [name(FILES - 1), 'sub'],
+  );
+  assert.equal(deep.next, FILES + 1);
+  assert.deepEqual(sortGauge(), { mostHeld: 0, runs: 0 });
+
+  resetSortGauge();
+  const eff = await json(await fetch(api('efficiency')));
+  assert.deepEqual(
+    eff.inefficiencies.map((i: { path: string; count: number }) => [i.path, i.count]),
+    [
+      ['data/gone', 2],
+      ['data/f00001', 2],
+    ],
+  );
+  assert.equal(eff.wastedBytes, 'to be deleted'.length + 'x'.length + 'rewritten'.length);
+  gauge = sortGauge();
+  assert.ok(gauge.runs >= 2, `the paths were grouped in memory (${gauge.runs} runs on disk)`);
+  assert.ok(gauge.mostHeld <= RUN_SIZE, `${gauge.mostHeld} records were held at once`);
+});
