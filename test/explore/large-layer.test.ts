@@ -116,6 +116,37 @@ test('a 10k-file layer is paged from its stream, never read whole for one page',
   assert.equal((await json(await fetch(url(0, 50_000)))).entries.length, 1000);
 });
 
+test('the Layers page reads each layer once: its size comes with the listing, and the tree then reads the listing', async (t) => {
+  const dir = await scratch(t);
+  const tar = await hostileTar(
+    Array.from({ length: 2000 }, (_, i) => ({
+      name: `data/f${String(i).padStart(4, '0')}`,
+      content: `${i}\n`,
+    })),
+  );
+  const root = join(dir, 'image');
+  const { manifest, layers } = await writeImageLayout(root, [tar]);
+  const layer = layers[0];
+  assert.ok(layer !== undefined);
+  const counter = { bytes: 0 };
+  const explorer = await startExplorer({
+    images: [{ name: 'image', source: counting(layoutSource(`oci:${root}`), layer.digest, counter) }],
+  });
+  t.after(() => explorer.close());
+  const api = (path: string) => new URL(`api/images/0/manifests/${manifest.digest}/${path}`, explorer.url);
+
+  const [summary] = await json(await fetch(api('layers')));
+  assert.equal(summary.uncompressedSize, tar.byteLength);
+  assert.equal(counter.bytes, layer.size, 'the layer was read once, to its end');
+  const folder = await json(await fetch(api('layers/0/tree?dir=data&offset=1998')));
+  assert.deepEqual(
+    folder.entries.map((e: { name: string }) => e.name),
+    ['f1998', 'f1999'],
+  );
+  await json(await fetch(api('layers')));
+  assert.equal(counter.bytes, layer.size, 'the blob was read again');
+});
+
 test('security: a layer whose bytes do not match its digest is never listed, not even on a second request', async (t) => {
   const dir = await scratch(t);
   const root = join(dir, 'corrupt');

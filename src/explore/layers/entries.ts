@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Layer } from '../../image/types.ts';
+import { chunksOf } from '../../store/chunks.ts';
 import { cleanName, readTar, type TarReadItem } from '../../tar/index.ts';
 import { classifyBase } from '../../tar/names.ts';
 
@@ -67,14 +68,27 @@ function cleanLink(entry: TarReadItem['entry']): string {
   }
 }
 
-/** Yields the entries of `layer` in archive order, with `read` given the body of each regular file on request. */
+/** Counts the bytes of a stream as they are read. */
+async function* counted(source: Readable, counter: { bytes: number }): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunksOf(source)) {
+    counter.bytes += chunk.byteLength;
+    yield chunk;
+  }
+}
+
+/**
+ * Yields the entries of `layer` in archive order, with `read` given the body of each regular file
+ * on request. With `counter`, `counter.bytes` is the uncompressed size read so far (the whole tar,
+ * trailing blocks included, once the entries have been read to their end).
+ */
 export async function* layerEntries(
   layer: Layer,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; counter?: { bytes: number } } = {},
 ): AsyncGenerator<LayerEntry & { body: AsyncIterable<Buffer> }> {
   const stream: Readable = await layer.uncompressed(options);
+  const input = options.counter === undefined ? stream : counted(stream, options.counter);
   try {
-    for await (const item of readTar(stream, options)) {
+    for await (const item of readTar(input, options)) {
       const entry = toEntry(item);
       if (entry !== undefined) yield { ...entry, body: item.body };
     }

@@ -23,6 +23,8 @@ const MAX_LISTINGS = 64;
 interface Listing {
   file: string;
   count: number;
+  /** The size of the uncompressed tar, counted in the same pass. */
+  size: number;
   /** Byte offset of entry `i * CHECKPOINT`. */
   checkpoints: number[];
 }
@@ -47,7 +49,11 @@ function write(out: WriteStream, text: string): Promise<void> | undefined {
   return new Promise((resolve) => out.once('drain', resolve));
 }
 
-async function* fromStream(layer: Layer, key: string): AsyncGenerator<LayerEntry> {
+async function* fromStream(
+  layer: Layer,
+  key: string,
+  counter: { bytes: number } = { bytes: 0 },
+): AsyncGenerator<LayerEntry> {
   // One pass writes the listing; passes that start meanwhile just stream.
   const record = !building.has(key);
   let out: WriteStream | undefined;
@@ -62,7 +68,7 @@ async function* fromStream(layer: Layer, key: string): AsyncGenerator<LayerEntry
     out = createWriteStream(temp);
   }
   try {
-    for await (const { body: _body, ...entry } of layerEntries(layer)) {
+    for await (const { body: _body, ...entry } of layerEntries(layer, { counter })) {
       if (out !== undefined) {
         if (count % CHECKPOINT === 0) checkpoints.push(bytes);
         const line = `${JSON.stringify(entry)}\n`;
@@ -87,7 +93,7 @@ async function* fromStream(layer: Layer, key: string): AsyncGenerator<LayerEntry
           listings.delete(oldest);
           await rm(dropped.file, { force: true });
         }
-        listings.set(key, { file, count, checkpoints });
+        listings.set(key, { file, count, size: counter.bytes, checkpoints });
       } else await rm(temp, { force: true });
     }
   }
@@ -158,4 +164,20 @@ export function layerListing(
   if (from >= listing.count) return { skipped: listing.count, entries: (async function* () {})() };
   const at = Math.floor(from / CHECKPOINT);
   return { skipped: at * CHECKPOINT, entries: fromListing(listing, from, wanted) };
+}
+
+/**
+ * The size of `layer`'s uncompressed tar: from its listing, or counted by one pass that reads the
+ * layer to its end and so writes the listing too (the Layers page then costs later requests no
+ * second pass).
+ */
+export async function uncompressedSizeOf(layer: Layer): Promise<number> {
+  const key = layer.descriptor.digest;
+  const listed = listings.get(key);
+  if (listed !== undefined) return listed.size;
+  const counter = { bytes: 0 };
+  for await (const _ of fromStream(layer, key, counter)) {
+    // Only the count is wanted here; the listing is written as a side effect.
+  }
+  return counter.bytes;
 }
