@@ -2,6 +2,7 @@
  * The web explorer: a JSON API over the image model and the pages that use it (the `explore/`
  * module of DESIGN.md, "Modules and the direction of imports").
  */
+export * from './compare.ts';
 export * from './dag.ts';
 export * from './filesystem.ts';
 export * from './handler.ts';
