@@ -57,12 +57,12 @@ describe('explore pages in Chromium', () => {
     signedExplorer = await startExplorer({
       images: [{ name: signedIndex.name, source: layoutSource(signedIndex.name) }],
     });
-    // One folder of 450 files: the tree shows it 200 at a time.
+    // One folder of 1,300 files: the tree shows it 200 at a time, at most 1,000 at once.
     const wideRoot = join(root, 'wide');
     const written = await writeImageLayout(wideRoot, [
       await hostileTar(
-        Array.from({ length: 450 }, (_, i) => ({
-          name: `many/f${String(i).padStart(3, '0')}`,
+        Array.from({ length: 1300 }, (_, i) => ({
+          name: `many/f${String(i).padStart(4, '0')}`,
           content: `${i}\n`,
         })),
       ),
@@ -338,7 +338,7 @@ describe('explore pages in Chromium', () => {
     await page.close();
   });
 
-  test('a folder of 450 files opens 200 at a time; "more…" loads the next page by keyboard', async () => {
+  test('a folder of 1,300 files opens 200 at a time by keyboard, never more than 1,000 in the page; "earlier…" brings back what gave way', async () => {
     const page = await open(`#/layers/0/${encodeURIComponent(wideManifest)}`, wide.url);
     await page.locator('#layers tr.layer-row').first().click();
     const tree = page.locator('#file-list');
@@ -350,16 +350,32 @@ describe('explore pages in Chromium', () => {
     assert.equal(await more.count(), 1);
     await more.focus();
     await page.keyboard.press('Enter');
-    await tree.locator('li[data-path="many/f399"]').waitFor();
+    await tree.locator('li[data-path="many/f0399"]').waitFor();
     assert.equal(await items.count(), 400);
     // The focus moves to the first new item.
-    assert.equal(await page.locator(':focus').getAttribute('data-path'), 'many/f200');
-    await page.keyboard.press('End');
-    assert.equal(await page.locator(':focus').getAttribute('data-more'), '400');
-    await page.keyboard.press('Enter');
-    await tree.locator('li[data-path="many/f449"]').waitFor();
-    assert.equal(await items.count(), 450);
+    assert.equal(await page.locator(':focus').getAttribute('data-path'), 'many/f0200');
+    for (const last of ['0599', '0799', '0999', '1199', '1299']) {
+      await page.keyboard.press('End');
+      assert.ok((await page.locator(':focus').getAttribute('data-more')) !== null);
+      await page.keyboard.press('Enter');
+      await tree.locator(`li[data-path="many/f${last}"]`).waitFor();
+      assert.ok((await items.count()) <= 1000, `${await items.count()} items after many/f${last}`);
+    }
     assert.equal(await tree.locator('li[data-more]').count(), 0);
+    // The first 300 gave way to the last ones; "earlier…" stands in their place.
+    assert.equal(await items.count(), 1000);
+    assert.equal(await items.first().getAttribute('data-path'), 'many/f0300');
+    const earlier = tree.locator('li[data-earlier]');
+    assert.equal(await earlier.getAttribute('data-earlier'), '300');
+    await earlier.focus();
+    await page.keyboard.press('Enter');
+    await tree.locator('li[data-path="many/f0100"]').waitFor();
+    assert.equal(await items.count(), 1000);
+    assert.equal(await items.first().getAttribute('data-path'), 'many/f0100');
+    // The focus is on the entry just before the ones that were shown, and the far end gave way.
+    assert.equal(await page.locator(':focus').getAttribute('data-path'), 'many/f0299');
+    assert.equal(await tree.locator('li[data-more]').getAttribute('data-more'), '1100');
+    assert.equal(await tree.locator('li[data-path="many/f1100"]').count(), 0);
     await page.close();
   });
 

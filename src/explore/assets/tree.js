@@ -2,11 +2,18 @@
 // aria-expanded on directories, one item in the tab order (roving tabindex), and the keys
 // Up/Down (previous/next visible item), Right (open, then first child), Left (close, then parent),
 // Home/End, Enter (open or close a directory, activate a file). A directory's children are loaded
-// from the API when it is first opened, one page at a time ("more…" loads the next page).
+// from the API when it is first opened, one page at a time ("more…" loads the next page, and
+// "earlier…" the previous one once the first pages have given way: see WINDOW).
 
 import { h } from './dom.js';
 
 const PAGE = 200;
+/**
+ * Most entries of one folder in the page at once: past it, the entries farthest from the page
+ * just loaded are removed and an "earlier…" (or "more…") item loads them again, so a folder of
+ * 100,000 files never puts 100,000 items in the DOM.
+ */
+const WINDOW = 5 * PAGE;
 
 /**
  * Builds a tree. `load(dir, offset)` resolves to `{ entries, next }` (entries have `name`, `path`,
@@ -28,35 +35,91 @@ export function createTree({ id, label, root = '', load, render, attrs = () => (
     item.focus();
   }
 
-  async function fill(group, dir, offset, level) {
+  /** The items of `group` that are entries (not the loading line or the more/earlier controls). */
+  const entryItems = (group) => [...group.children].filter((el) => el.entry !== undefined);
+
+  /** One page of `dir` from `offset`, or null after showing why it failed (where `at` stands). */
+  async function loadPage(group, dir, offset, limit, at = null) {
     const status = h('li', { role: 'none', class: 'muted' }, 'loading…');
-    group.append(status);
-    let page;
+    group.insertBefore(status, at);
     try {
-      page = await load(dir, offset, PAGE);
+      return await load(dir, offset, limit);
     } catch (err) {
       status.textContent = String(err.message ?? err);
       status.className = 'error';
-      return;
+      return null;
+    } finally {
+      if (status.className !== 'error') status.remove();
     }
-    status.remove();
+  }
+
+  /** A "more…" or "earlier…" item: activating it loads the next or the previous page. */
+  function control(kind, offset, level, text, run) {
+    const li = h(
+      'li',
+      { role: 'treeitem', 'aria-level': level, tabindex: -1, [`data-${kind}`]: offset, class: kind },
+      h('span', { class: 'row' }, text),
+    );
+    li.activate = run;
+    return li;
+  }
+
+  /** Puts the group's "more…" item at its end (none when the folder ends at `next` null). */
+  function setMore(group, dir, level, next) {
+    group.querySelector(':scope > li.more')?.remove();
+    if (next === null) return;
+    const more = control('more', next, level, `more… (from ${next + 1})`, async () => {
+      const last = more.previousElementSibling;
+      more.remove();
+      await fill(group, dir, next, level);
+      focus(last?.nextElementSibling ?? last);
+    });
+    group.append(more);
+  }
+
+  /** Puts the group's "earlier…" item at its start while its first entry is not the folder's first. */
+  function setEarlier(group, dir, level) {
+    group.querySelector(':scope > li.earlier')?.remove();
+    if (group.first === 0) return;
+    const earlier = control('earlier', group.first, level, `earlier… (to ${group.first})`, () =>
+      fillBefore(group, dir, level),
+    );
+    group.prepend(earlier);
+  }
+
+  /** Appends the page of `dir` from `offset`; past {@link WINDOW} entries, the first ones give way. */
+  async function fill(group, dir, offset, level) {
+    if (offset === 0) group.first = 0;
+    const page = await loadPage(group, dir, offset, PAGE, group.querySelector(':scope > li.more'));
+    if (page === null) return;
     if (page.entries.length === 0 && offset === 0)
       group.append(h('li', { role: 'none', class: 'muted empty' }, '(empty)'));
     for (const entry of page.entries) group.append(item(entry, level));
-    if (page.next !== null) {
-      const more = h(
-        'li',
-        { role: 'treeitem', 'aria-level': level, tabindex: -1, 'data-more': page.next, class: 'more' },
-        h('span', { class: 'row' }, `more… (from ${page.next + 1})`),
-      );
-      more.activate = async () => {
-        const next = more.previousElementSibling;
-        more.remove();
-        await fill(group, dir, page.next, level);
-        focus(next?.nextElementSibling ?? next);
-      };
-      group.append(more);
+    setMore(group, dir, level, page.next);
+    const shown = entryItems(group);
+    if (shown.length > WINDOW) {
+      for (const el of shown.slice(0, shown.length - WINDOW)) el.remove();
+      group.first += shown.length - WINDOW;
+      setEarlier(group, dir, level);
     }
+  }
+
+  /** Prepends the page before the group's first entry; past {@link WINDOW} entries, the last ones give way. */
+  async function fillBefore(group, dir, level) {
+    const earlier = group.querySelector(':scope > li.earlier');
+    const from = Math.max(0, group.first - PAGE);
+    const page = await loadPage(group, dir, from, group.first - from, earlier);
+    if (page === null) return;
+    const firstShown = entryItems(group)[0] ?? null;
+    for (const entry of page.entries) group.insertBefore(item(entry, level), firstShown);
+    group.first = from;
+    setEarlier(group, dir, level);
+    const shown = entryItems(group);
+    if (shown.length > WINDOW) {
+      for (const el of shown.slice(WINDOW)) el.remove();
+      setMore(group, dir, level, group.first + WINDOW);
+    }
+    focus(firstShown?.previousElementSibling ?? firstShown);
   }
 
   function item(entry, level) {
