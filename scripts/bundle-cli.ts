@@ -51,6 +51,28 @@ const lazyBuiltins: Plugin = {
 };
 
 /**
+ * commander requires `node:child_process` when it loads, for the one call that runs a subcommand
+ * as its own executable, which ocikit never registers; loading it (with `net`, `dgram` and the
+ * stream internals it pulls in) cost every command about 3 ms. commander's `require` gets a
+ * stand-in whose `spawn` loads the real module on first use.
+ */
+const lazyChildProcessForCommander: Plugin = {
+  name: 'lazy-child-process-for-commander',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.kind === 'require-call' && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: 'child_process', namespace: 'lazy-child-process' }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents:
+        "module.exports = { spawn: (...args) => process.getBuiltinModule('node:child_process').spawn(...args) };",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * The command validates with `zod/mini` only: zod's classic `z` namespace keeps all of zod's core
  * alive (locales, JSON Schema, codecs: about 515 KB) and code splitting would share that chunk with
  * every command that validates a document, so an import of `zod` itself fails the build.
@@ -151,7 +173,7 @@ const { metafile } = await build({
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [lazyBuiltins, noZodClassic, bundledUndici, lazyHttp2Client],
+  plugins: [lazyBuiltins, lazyChildProcessForCommander, noZodClassic, bundledUndici, lazyHttp2Client],
   // Bundled CommonJS packages (commander) call `require` for Node's built-ins.
   banner: {
     js: "import { createRequire as __ocikitRequire } from 'node:module'; const require = __ocikitRequire(import.meta.url);",

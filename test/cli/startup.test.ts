@@ -123,7 +123,7 @@ describe('what a command loads at start-up', () => {
     }
   });
 
-  test('inspect of a layout loads zod/mini only, not the classic zod nor the memory governor', async () => {
+  test('inspect of a layout loads zod/mini only, not the classic zod nor the memory governor nor node:child_process', async () => {
     const loaded = await loads(join(pkg, 'bin/ocikit.js'), ['inspect', `oci:${layout}:img`]);
     for (const url of bundleFiles(loaded)) {
       const map = JSON.parse(await readFile(new URL(`${url}.map`), 'utf8')) as { sources: string[] };
@@ -135,6 +135,8 @@ describe('what a command loads at start-up', () => {
     // The governor (and node:v8, node:vm) is loaded only once buffers pile up.
     assert.ok(!loaded.builtins.includes('NativeModule v8'), 'node:v8 is not loaded');
     assert.ok(!loaded.builtins.includes('NativeModule vm'), 'node:vm is not loaded');
+    // commander's child_process (with net and dgram) loads only to run a subcommand executable.
+    assert.ok(!loaded.builtins.includes('NativeModule child_process'), 'node:child_process is not loaded');
   });
 
   test('a warm registry pull loads no private-key or cipher code, only the client parts of undici (bundled), no node:http2 or node:tls over plain HTTP, nor classic zod or yaml', async () => {
