@@ -1,18 +1,18 @@
 /**
  * A layer's entry list, read once from its stream and then from a listing on disk: the first pass
  * that reads a layer to its end (the layer's digest verified there) writes one JSON line per entry
- * to a temp file, renamed into place only then, with the byte offset of every
- * {@link CHECKPOINT}-th entry kept in memory. Later requests read that file instead of
+ * to a {@link PagedList} (the byte offset of every {@link CHECKPOINT}-th entry kept in memory),
+ * used only once the pass and the file are both complete. Later requests read that file instead of
  * decompressing and parsing the tar again, and a page deep in the list seeks to the checkpoint
  * before it. Memory stays flat as layers grow: a few numbers per thousand entries; the listing
  * files go in one private temp folder, removed when the process exits.
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Layer } from '../../image/types.ts';
 import { type LayerEntry, layerEntries } from './entries.ts';
+import { type PagedList, PagedListWriter } from './paged-list.ts';
 
 /** Entries between two remembered offsets. */
 export const CHECKPOINT = 512;
@@ -21,12 +21,9 @@ export const CHECKPOINT = 512;
 const MAX_LISTINGS = 64;
 
 interface Listing {
-  file: string;
-  count: number;
+  list: PagedList<LayerEntry>;
   /** The size of the uncompressed tar, counted in the same pass. */
   size: number;
-  /** Byte offset of entry `i * CHECKPOINT`. */
-  checkpoints: number[];
 }
 
 const listings = new Map<string, Listing>();
@@ -44,57 +41,38 @@ export function listingFolder(): string {
   return folder;
 }
 
-function write(out: WriteStream, text: string): Promise<void> | undefined {
-  if (out.write(text)) return undefined;
-  return new Promise((resolve) => out.once('drain', resolve));
-}
-
 async function* fromStream(
   layer: Layer,
   key: string,
   counter: { bytes: number } = { bytes: 0 },
 ): AsyncGenerator<LayerEntry> {
   // One pass writes the listing; passes that start meanwhile just stream.
-  const record = !building.has(key);
-  let out: WriteStream | undefined;
-  let temp = '';
-  const checkpoints: number[] = [];
-  let bytes = 0;
-  let count = 0;
+  const writer = building.has(key)
+    ? undefined
+    : new PagedListWriter<LayerEntry>(join(listingFolder(), `layer-${process.pid}-${serial++}`), CHECKPOINT);
+  if (writer !== undefined) building.add(key);
   let complete = false;
-  if (record) {
-    building.add(key);
-    temp = join(listingFolder(), `tmp-${process.pid}-${serial++}`);
-    out = createWriteStream(temp);
-  }
   try {
     for await (const { body: _body, ...entry } of layerEntries(layer, { counter })) {
-      if (out !== undefined) {
-        if (count % CHECKPOINT === 0) checkpoints.push(bytes);
-        const line = `${JSON.stringify(entry)}\n`;
-        bytes += Buffer.byteLength(line);
-        const wait = write(out, line);
-        if (wait !== undefined) await wait;
-      }
-      count++;
+      const wait = writer?.add(entry);
+      if (wait !== undefined) await wait;
       yield entry;
     }
     complete = true;
   } finally {
-    if (out !== undefined) {
-      const stream = out;
-      await new Promise<void>((resolve) => stream.end(resolve));
+    if (writer !== undefined) {
       building.delete(key);
-      if (complete) {
-        const file = join(listingFolder(), key.replace(/[^a-z0-9]/gi, '-'));
-        await rename(temp, file);
+      // Kept only once the layer was read to its verified end, and the file written whole.
+      const list = complete ? await writer.finish().catch(() => undefined) : undefined;
+      if (list === undefined) await writer.abandon();
+      else {
         if (listings.size >= MAX_LISTINGS) {
           const [oldest, dropped] = listings.entries().next().value as [string, Listing];
           listings.delete(oldest);
-          await rm(dropped.file, { force: true });
+          await dropped.list.remove();
         }
-        listings.set(key, { file, count, size: counter.bytes, checkpoints });
-      } else await rm(temp, { force: true });
+        listings.set(key, { list, size: counter.bytes });
+      }
     }
   }
 }
@@ -105,26 +83,13 @@ function pathOf(line: string): string {
 }
 
 async function* fromListing(
-  listing: Listing,
-  from: number,
+  lines: AsyncGenerator<string[]>,
   wanted: ((path: string) => boolean) | undefined,
 ): AsyncGenerator<LayerEntry> {
-  const stream = createReadStream(listing.file, {
-    start: listing.checkpoints[Math.floor(from / CHECKPOINT)] ?? 0,
-    highWaterMark: 1 << 16,
-  });
-  let rest = '';
-  try {
-    for await (const chunk of stream) {
-      const text = rest + (chunk as Buffer).toString('utf8');
-      const lines = text.split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        if (wanted === undefined || wanted(pathOf(line))) yield JSON.parse(line) as LayerEntry;
-      }
+  for await (const batch of lines) {
+    for (const line of batch) {
+      if (wanted === undefined || wanted(pathOf(line))) yield JSON.parse(line) as LayerEntry;
     }
-  } finally {
-    stream.destroy();
   }
 }
 
@@ -161,9 +126,10 @@ export function layerListing(
       })(),
     };
   }
-  if (from >= listing.count) return { skipped: listing.count, entries: (async function* () {})() };
-  const at = Math.floor(from / CHECKPOINT);
-  return { skipped: at * CHECKPOINT, entries: fromListing(listing, from, wanted) };
+  if (from >= listing.list.length)
+    return { skipped: listing.list.length, entries: (async function* () {})() };
+  const { first, lines } = listing.list.linesFrom(from);
+  return { skipped: first, entries: fromListing(lines, wanted) };
 }
 
 /**
