@@ -31,7 +31,7 @@ export const MAX_INEFFICIENCIES = 100;
 const MAX_KEPT = 64;
 const kept = new Map<string, Efficiency>();
 
-type SizeRecord = [path: string, size: number];
+type SizeRecord = [path: string, size: number, layer: number];
 
 function byPath(a: SizeRecord, b: SizeRecord): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
@@ -51,45 +51,65 @@ function keepTop(top: Inefficiency[], item: Inefficiency, max: number): void {
   if (top.length > max) top.pop();
 }
 
-async function estimate(image: Image): Promise<Efficiency> {
-  const sort = new ExternalSort<SizeRecord>(byPath);
-  for (const layer of image.layers()) {
+/**
+ * The (path, bytes, layer) records of every layer: a file's size, 0 for a whiteout (dive counts
+ * what a deleted directory held below it; here a whiteout's own bytes, none, are counted). Folders
+ * are left out.
+ */
+async function feed(image: Image, sort: ExternalSort<SizeRecord>): Promise<void> {
+  for (const [index, layer] of image.layers().entries()) {
     for await (const entry of layerListing(layer).entries) {
       if (entry.whiteout === 'opaque' || entry.type === 'directory') continue;
-      const wait = sort.add([entry.path, entry.whiteout === 'file' ? 0 : entry.size]);
+      const wait = sort.add([entry.path, entry.whiteout === 'file' ? 0 : entry.size, index]);
       if (wait !== undefined) await wait;
     }
   }
+}
+
+async function estimate(image: Image): Promise<Efficiency> {
+  const sort = new ExternalSort<SizeRecord>(byPath);
+  try {
+    await feed(image, sort);
+    return await summarise(sort);
+  } finally {
+    await sort.close();
+  }
+}
+
+/**
+ * Sums the copies of each path as the sorted records stream past (equal paths arrive in layer
+ * order); a path written twice in one layer is one copy there, the later one, as dive keeps one
+ * node per layer.
+ */
+async function summarise(sort: ExternalSort<SizeRecord>): Promise<Efficiency> {
   let all = 0;
   let minimum = 0;
   let wastedBytes = 0;
   const inefficiencies: Inefficiency[] = [];
   let path: string | undefined;
-  let count = 0;
-  let total = 0;
-  let min = 0;
+  let lastLayer = -1;
+  /** The sizes of the current path, one per layer that writes it. */
+  let sizes: number[] = [];
   const close = (): void => {
     if (path === undefined) return;
+    const total = sizes.reduce((sum, size) => sum + size, 0);
     all += total;
-    minimum += min;
-    if (count > 1) {
+    minimum += Math.min(...sizes);
+    if (sizes.length > 1) {
       wastedBytes += total;
-      keepTop(inefficiencies, { path, count, wastedBytes: total }, MAX_INEFFICIENCIES);
+      keepTop(inefficiencies, { path, count: sizes.length, wastedBytes: total }, MAX_INEFFICIENCIES);
     }
   };
   for await (const batch of sort.sorted()) {
-    for (const [p, size] of batch) {
-      if (p === path) {
-        count++;
-        total += size;
-        min = Math.min(min, size);
-        continue;
+    for (const [p, size, layer] of batch) {
+      if (p === path && layer === lastLayer) sizes[sizes.length - 1] = size;
+      else if (p === path) sizes.push(size);
+      else {
+        close();
+        path = p;
+        sizes = [size];
       }
-      close();
-      path = p;
-      count = 1;
-      total = size;
-      min = size;
+      lastLayer = layer;
     }
   }
   close();

@@ -23,6 +23,23 @@ export interface LayerEntry {
   whiteout?: 'file' | 'opaque';
 }
 
+/** Longest path Linux resolves (PATH_MAX, terminating NUL included). */
+export const MAX_PATH_BYTES = 4096;
+/** Longest name of one path component (NAME_MAX). */
+export const MAX_NAME_BYTES = 255;
+
+/** True when Linux could create `parts` and a link to `linkname`: no component over NAME_MAX, no path over PATH_MAX. */
+function creatable(parts: string[], linkname: string | undefined): boolean {
+  if (linkname !== undefined && Buffer.byteLength(linkname) >= MAX_PATH_BYTES) return false;
+  let total = 0;
+  for (const part of parts) {
+    const bytes = Buffer.byteLength(part);
+    if (bytes > MAX_NAME_BYTES) return false;
+    total += bytes + 1;
+  }
+  return total < MAX_PATH_BYTES;
+}
+
 function toEntry(item: TarReadItem): LayerEntry | undefined {
   const { entry } = item;
   let parts: string[];
@@ -32,6 +49,10 @@ function toEntry(item: TarReadItem): LayerEntry | undefined {
     return undefined; // a name climbing out of the root names nothing in the image
   }
   if (parts.length === 0) return undefined;
+  // A name no Linux filesystem can hold names nothing in a root filesystem either; leaving it out
+  // also bounds what one entry costs the explorer's lists (a PAX path may be up to 1 MiB).
+  const link = entry.type === 'symlink' || entry.type === 'link' ? entry.linkname : undefined;
+  if (!creatable(parts, link)) return undefined;
   const base = parts[parts.length - 1] as string;
   let kind: ReturnType<typeof classifyBase>;
   try {

@@ -12,6 +12,18 @@ import { listingFolder } from './listing.ts';
 
 /** Most records one sort holds in memory (its buffer; while merging, each run's batch of at most 16 KiB of lines). */
 export const RUN_SIZE = 8192;
+/** Most bytes of strings one sort's buffer holds (records with long names spill sooner). */
+export const RUN_BYTES = 8 << 20;
+
+/** About how many bytes `value` holds: its strings' lengths, plus a little per number or object. */
+export function approximateBytes(value: unknown, depth = 0): number {
+  if (typeof value === 'string') return value.length;
+  if (value === null || typeof value !== 'object' || depth > 3) return 8;
+  let total = 16;
+  for (const v of Array.isArray(value) ? value : Object.values(value))
+    total += approximateBytes(v, depth + 1);
+  return total;
+}
 
 /** What sorts have done since {@link resetSortGauge}: the most records one held, and the runs spilled. */
 export interface SortGauge {
@@ -40,6 +52,7 @@ function held(count: number): void {
 /** Sorts records added one by one with `compare`; read them once with {@link ExternalSort.sorted}. */
 export class ExternalSort<T> {
   private buffer: T[] = [];
+  private bufferBytes = 0;
   private readonly runs: string[] = [];
 
   private readonly compare: (a: T, b: T) => number;
@@ -51,16 +64,21 @@ export class ExternalSort<T> {
     this.runSize = runSize;
   }
 
-  /** Adds one record; when that fills the buffer, it is sorted and written to disk: await the promise returned then. */
+  /**
+   * Adds one record; when that fills the buffer ({@link RUN_SIZE} records or {@link RUN_BYTES}),
+   * it is sorted and written to disk: await the promise returned then.
+   */
   add(record: T): Promise<void> | undefined {
     this.buffer.push(record);
+    this.bufferBytes += approximateBytes(record);
     held(this.buffer.length);
-    return this.buffer.length >= this.runSize ? this.spill() : undefined;
+    return this.buffer.length >= this.runSize || this.bufferBytes >= RUN_BYTES ? this.spill() : undefined;
   }
 
   private async spill(): Promise<void> {
     const records = this.buffer.sort(this.compare);
     this.buffer = [];
+    this.bufferBytes = 0;
     const file = join(listingFolder(), `run-${process.pid}-${serial++}`);
     this.runs.push(file);
     gauge.runs++;
