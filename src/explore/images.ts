@@ -2,10 +2,14 @@
 import { type Digest, parseSupportedDigest } from '../digest/index.ts';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import { openDocument } from '../image/image.ts';
+import { limiter } from '../image/limit.ts';
 import type { Image, ImageSource, Index } from '../image/types.ts';
 import type { Descriptor } from '../spec/types.ts';
 import type { TransportOptions } from '../transports/index.ts';
-import { type FoundReferrer, openImageStore, referrersOf } from './trust/referrers.ts';
+import { type FoundReferrer, MAX_IMAGE_REFERRERS, openImageStore, referrersOf } from './trust/referrers.ts';
+
+/** Subjects whose referrers are looked up at once (each is a few requests to a registry). */
+const REFERRER_LOOKUPS = 8;
 
 /** One image given to the explorer: its name and an open source (the caller closes it). */
 export interface ExplorerImage {
@@ -69,19 +73,30 @@ export class ImageCatalog {
       .filter((d) => d.node !== undefined)
       .map((d) => d.descriptor.digest);
     const out = new Map<string, FoundReferrer[]>();
-    const store = await openImageStore(this.image.reference ?? this.image.name, this.#options).catch(
-      () => undefined,
-    );
+    let store: Awaited<ReturnType<typeof openImageStore>>;
+    try {
+      store = await openImageStore(this.image.reference ?? this.image.name, this.#options);
+    } catch {
+      // Unreachable for now (a registry down): none this time, and the next request asks again.
+      this.#referrers = undefined;
+      return out;
+    }
     if (store === undefined) return out;
     try {
+      const budget = { left: MAX_IMAGE_REFERRERS };
       const seen = new Set(subjects);
-      for (const subject of subjects) {
-        try {
-          out.set(subject, await referrersOf(store, subject, seen));
-        } catch {
-          // Not listable (a registry refusing the referrers API): the subject shows none.
-        }
-      }
+      const limit = limiter(REFERRER_LOOKUPS);
+      await Promise.all(
+        subjects.map((subject) =>
+          limit(async () => {
+            try {
+              out.set(subject, await referrersOf(store, subject, { seen, budget }));
+            } catch {
+              // Not listable (a registry refusing the referrers API): the subject shows none.
+            }
+          }),
+        ),
+      );
     } finally {
       await store.close();
     }

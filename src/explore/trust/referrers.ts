@@ -87,14 +87,22 @@ async function cosignManifests(store: SignatureStore, digest: string): Promise<F
   return out;
 }
 
+/** What one image's lookups share: the digests already placed, and how many more may be found. */
+export interface ReferrerSearch {
+  /** Subjects and referrers already in the DAG (a referrer is listed once, cycles end). */
+  seen: Set<string>;
+  /** Referrers still allowed for the image, at most {@link MAX_IMAGE_REFERRERS} in all. */
+  budget: { left: number };
+}
+
 /**
- * Everything referring to `digest` in `store`, and what refers to those, at most
- * {@link MAX_IMAGE_REFERRERS} across every call sharing `seen`.
+ * Everything referring to `digest` in `store`, and what refers to those (at most
+ * {@link MAX_DEPTH} levels), within the search's budget; a digest already seen is not listed again.
  */
 export async function referrersOf(
   store: SignatureStore,
   digest: string,
-  seen: Set<string> = new Set([digest]),
+  search: ReferrerSearch = { seen: new Set([digest]), budget: { left: MAX_IMAGE_REFERRERS } },
   depth = MAX_DEPTH,
 ): Promise<FoundReferrer[]> {
   if (depth <= 0) return [];
@@ -113,9 +121,10 @@ export async function referrersOf(
   found.push(...(await cosignManifests(store, digest)));
   const out: FoundReferrer[] = [];
   for (const entry of found) {
-    if (seen.has(entry.digest) || seen.size > MAX_IMAGE_REFERRERS) continue;
-    seen.add(entry.digest);
-    entry.referrers = await referrersOf(store, entry.digest, seen, depth - 1);
+    if (search.seen.has(entry.digest) || search.budget.left <= 0) continue;
+    search.seen.add(entry.digest);
+    search.budget.left--;
+    entry.referrers = await referrersOf(store, entry.digest, search, depth - 1);
     out.push(entry);
   }
   return out;
