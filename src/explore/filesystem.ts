@@ -8,7 +8,8 @@ import { ErrorCode, OciError } from '../errors/index.ts';
 import type { Image } from '../image/types.ts';
 import { isWithin, layerEntries } from './layers/entries.ts';
 import { layerListing } from './layers/listing.ts';
-import { type DirectoryListing, type MergedEntry, mergedDirectory } from './merged-directory.ts';
+import { type DirectoryListing, mergedDirectory } from './merged-directory.ts';
+import { type MergedEntry, PathTracker } from './path-tracker.ts';
 
 /** Cleans a path from a URL into a root-relative path (`''` is the root). */
 export function imagePath(value: string | null): string {
@@ -31,25 +32,23 @@ export function listDirectory(image: Image, dir: string): Promise<DirectoryListi
   return mergedDirectory(image, dir);
 }
 
-/** The layer that last wrote `path` and its entry there, or undefined when the merged filesystem lacks it. */
+/**
+ * The entry at `path` in the merged filesystem and the layer that last wrote it (a directory only
+ * implied by deeper paths has default metadata), or undefined when the merged filesystem lacks it:
+ * deleted by a whiteout of it or a parent, hidden by an opaque whiteout of a parent, or removed by
+ * a non-directory written at a parent (layer.md "Whiteouts", "Applying Changesets").
+ */
 export async function findPath(image: Image, path: string): Promise<MergedEntry | undefined> {
-  let found: MergedEntry | undefined;
+  const tracker = new PathTracker(path);
+  // The path, its parents (which can delete or replace it) and what lies below (which implies it).
+  const wanted = (p: string) => isWithin(path, p) || isWithin(p, path);
   for (const [index, layer] of image.layers().entries()) {
-    let opaque = false;
-    let here: MergedEntry | undefined;
-    const wanted = (p: string) => isWithin(path, p);
-    for await (const entry of layerListing(layer, { wanted }).entries) {
-      const { whiteout, ...info } = entry;
-      if (whiteout === 'opaque') {
-        if (info.path !== path && isWithin(path, info.path)) opaque = true;
-      } else if (whiteout === 'file') {
-        if (isWithin(path, info.path)) found = undefined;
-      } else if (info.path === path) here = { ...info, name: path.split('/').pop() ?? '', layer: index };
-    }
-    if (opaque) found = undefined;
-    if (here !== undefined) found = here;
+    tracker.startLayer(index);
+    let seq = 0;
+    for await (const entry of layerListing(layer, { wanted }).entries) tracker.see(entry, ++seq);
+    tracker.endLayer();
   }
-  return found;
+  return tracker.entry;
 }
 
 /** Streams the content of regular file `path` (a hard link's target's content); NOT_FOUND otherwise. */

@@ -1,11 +1,13 @@
 /**
  * One directory of an image's merged filesystem as a list on disk (layer.md "Applying
- * Changesets"). Each layer's listing is read once, filtered to the directory; every child it
- * writes, implies (an entry deeper below) or deletes (a whiteout) becomes one small record, and an
- * external sort orders the records by name, upper layer first, so that each name is resolved from
- * its own few records as they stream past. The result is written to a {@link PagedList} kept for
- * later pages, so memory stays flat however many children the directory has. Whiteouts apply to
- * the layers below theirs only (layer.md "Whiteouts").
+ * Changesets"). Each layer's listing is read once, filtered to the directory, its parents and what
+ * lies below it. A {@link PathTracker} follows the directory itself through the layers: whether it
+ * is still a directory, and since when its children count (a whiteout or opaque whiteout of it or
+ * a parent, or a non-directory written at it or a parent, removes every child before). Every child
+ * a layer writes, implies (an entry deeper below) or deletes (a whiteout) becomes one small record;
+ * an external sort orders the records by name, lower layer first, so that each name is resolved
+ * from its own few records as they stream past. The result is written to a {@link PagedList} kept
+ * for later pages, so memory stays flat however many children the directory has.
  */
 
 import { join } from 'node:path';
@@ -15,160 +17,129 @@ import { isWithin, type LayerEntry } from './layers/entries.ts';
 import { ExternalSort } from './layers/external-sort.ts';
 import { layerListing, listingFolder } from './layers/listing.ts';
 import { type PagedList, PagedListWriter } from './layers/paged-list.ts';
+import { before, implied, isBelow, type MergedEntry, type Moment, PathTracker } from './path-tracker.ts';
 
-/** A path of the merged filesystem and the layer that last wrote it. */
-export interface MergedEntry extends Omit<LayerEntry, 'whiteout'> {
-  name: string;
-  layer: number;
-}
+export type { MergedEntry } from './path-tracker.ts';
 
 /** The children of a directory, sorted by name, read from disk one page at a time with `slice`. */
-export type DirectoryListing = PagedList<MergedEntry>;
-
-const WHITEOUT = 0;
-const IMPLIED = 1;
-const ENTRY = 2;
-
-/** A layer's record of one child: its name, the layer, its order in the layer, and what it does. */
-type ChildRecord = [
-  name: string,
-  layer: number,
-  seq: number,
-  kind: typeof WHITEOUT | typeof IMPLIED | typeof ENTRY,
-  entry?: Omit<LayerEntry, 'whiteout'>,
-];
-
-function byNameUpperFirst(a: ChildRecord, b: ChildRecord): number {
-  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
-  return b[1] - a[1] || a[2] - b[2];
+export interface DirectoryListing {
+  /** How many children the directory has. */
+  readonly length: number;
+  /** Children `start` (inclusive) to `end` (exclusive), as `Array.prototype.slice` would pick them. */
+  slice(start?: number, end?: number): Promise<MergedEntry[]>;
 }
 
-function parentOf(path: string): string {
-  const at = path.lastIndexOf('/');
-  return at === -1 ? '' : path.slice(0, at);
+/** What a layer's record does to one child: delete it from the lower layers, write it, or imply it is a directory. */
+type Effect = 'deleted' | 'written' | 'implied';
+
+/** A layer's record of one child of the directory listed (its path is the directory's prefix + `name`). */
+interface ChildRecord {
+  name: string;
+  layer: number;
+  /** The entry's number in its layer; `-1` for a whiteout, which applies before the layer's entries. */
+  seq: number;
+  effect: Effect;
+  /** For `written`: the entry written. */
+  entry?: Omit<LayerEntry, 'whiteout' | 'path'>;
 }
 
-/** Most merged directories whose list is kept (the oldest is removed beyond). */
-const MAX_DIRECTORIES = 64;
-const kept = new Map<string, DirectoryListing>();
-const pending = new Map<string, Promise<DirectoryListing>>();
-let serial = 0;
+function byNameLowerFirst(a: ChildRecord, b: ChildRecord): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return a.layer - b.layer || a.seq - b.seq;
+}
 
-/** Sorts the children records of `dir` in every layer; says whether `dir` exists and the lowest layer that counts. */
+/** Sorts the children records of `dir` in every layer; returns the tracker of `dir` itself. */
 async function childRecords(
   image: Image,
   dir: string,
   sort: ExternalSort<ChildRecord>,
-): Promise<{ exists: boolean; base: number }> {
-  let exists = dir === '';
-  let base = 0;
+): Promise<PathTracker> {
+  const tracker = new PathTracker(dir);
   const prefix = dir === '' ? '' : `${dir}/`;
-  // Only the directory, what lies below it, and its parents (whose whiteouts can delete it).
+  // Only the directory, what lies below it, and its parents (which can delete or replace it).
   const wanted = (path: string) => isWithin(path, dir) || isWithin(dir, path);
-  for (const [index, layer] of image.layers().entries()) {
-    let deleted = false;
-    let hides = false;
-    let self: string | undefined;
-    let below = false;
-    let lastImplied: string | undefined;
+  for (const [layer, source] of image.layers().entries()) {
+    tracker.startLayer(layer);
     let seq = 0;
-    for await (const entry of layerListing(layer, { wanted }).entries) {
-      const { whiteout, ...info } = entry;
-      if (whiteout === 'opaque') {
-        if (isWithin(dir, info.path)) hides = true;
-      } else if (whiteout === 'file') {
-        if (isWithin(dir, info.path)) deleted = hides = true;
-        else if (parentOf(info.path) === dir)
-          await sort.add([info.path.slice(prefix.length), index, seq++, WHITEOUT]); // a whiteout is rare
-      } else if (info.path === dir) self = info.type;
-      else if (isWithin(info.path, dir)) {
-        below = true;
-        const rest = info.path.slice(prefix.length);
-        const slash = rest.indexOf('/');
-        let wait: Promise<void> | undefined;
-        if (slash === -1) wait = sort.add([rest, index, seq++, ENTRY, info]);
-        else {
-          const name = rest.slice(0, slash);
-          if (name !== lastImplied) wait = sort.add([name, index, seq++, IMPLIED]);
-          lastImplied = name;
-        }
-        if (wait !== undefined) await wait;
+    let lastImplied: string | undefined;
+    for await (const entry of layerListing(source, { wanted }).entries) {
+      seq++;
+      tracker.see(entry, seq);
+      if (!isBelow(entry.path, dir)) {
+        lastImplied = undefined; // the directory may have been reset: imply its children anew
+        continue;
       }
+      const rest = entry.path.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      let record: ChildRecord | undefined;
+      if (slash === -1 && entry.whiteout === 'file')
+        record = { name: rest, layer, seq: -1, effect: 'deleted' };
+      else if (slash === -1 && entry.whiteout === undefined) {
+        const { whiteout: _, path: __, ...info } = entry;
+        record = { name: rest, layer, seq, effect: 'written', entry: info };
+        lastImplied = undefined;
+      } else {
+        // An entry deeper below, or an opaque whiteout of the child: the child is a directory.
+        const name = slash === -1 ? rest : rest.slice(0, slash);
+        if (name !== lastImplied) record = { name, layer, seq, effect: 'implied' };
+        lastImplied = name;
+      }
+      const wait = record === undefined ? undefined : sort.add(record);
+      if (wait !== undefined) await wait;
     }
-    if (hides) base = index;
-    if (deleted) exists = false;
-    if (self !== undefined) exists = self === 'directory';
-    if (below) exists = true;
+    tracker.endLayer();
   }
-  return { exists, base };
+  return tracker;
 }
 
 /**
- * Resolves the sorted records name by name: the topmost entry, else the lowest implied directory,
- * above any whiteout of the name and below no layer that hid the whole directory (`base`).
+ * Resolves the sorted records name by name, lower layer first, from the moment `since` on: a
+ * whiteout deletes the child, an entry writes it, an entry deeper below makes it a directory if it
+ * is not one.
  */
-class Resolver {
+class ChildResolver {
   private readonly prefix: string;
-  private readonly base: number;
+  private readonly since: Moment;
   private name: string | undefined;
-  private entry: MergedEntry | undefined;
-  private entryLayer = -1;
-  private implied = -1;
-  private floor: number;
+  private child: MergedEntry | undefined;
 
-  /** A resolver of the children of `dir`, ignoring every layer below `base`. */
-  constructor(dir: string, base: number) {
+  /** A resolver of the children of `dir`, ignoring every record before `since`. */
+  constructor(dir: string, since: Moment) {
     this.prefix = dir === '' ? '' : `${dir}/`;
-    this.base = base;
-    this.floor = base;
+    this.since = since;
   }
 
   /** Takes the next record; returns the previous name's child when this one starts a new name. */
   push(record: ChildRecord): MergedEntry | undefined {
     let done: MergedEntry | undefined;
-    if (record[0] !== this.name) {
-      done = this.finish();
-      this.name = record[0];
-      this.entry = undefined;
-      this.entryLayer = -1;
-      this.implied = -1;
-      this.floor = this.base;
+    if (record.name !== this.name) {
+      done = this.child;
+      this.name = record.name;
+      this.child = undefined;
     }
-    const layer = record[1];
-    if (layer < this.floor) return done;
-    if (record[3] === WHITEOUT) this.floor = layer;
-    else if (record[3] === IMPLIED) this.implied = layer;
-    else if (record[4] !== undefined && (this.entryLayer === -1 || this.entryLayer === layer)) {
-      this.entry = { ...record[4], name: record[0], layer };
-      this.entryLayer = layer;
-    }
+    if (before(record, this.since)) return done;
+    const path = `${this.prefix}${record.name}`;
+    if (record.effect === 'deleted') this.child = undefined;
+    else if (record.effect === 'implied') this.child = implied(this.child, path, record.layer);
+    else if (record.entry !== undefined)
+      this.child = { ...record.entry, path, name: record.name, layer: record.layer };
     return done;
   }
 
   /** The current name's child, if it has one. */
   finish(): MergedEntry | undefined {
-    if (this.entry !== undefined) return this.entry;
-    if (this.implied === -1 || this.name === undefined) return undefined;
-    return {
-      path: `${this.prefix}${this.name}`,
-      name: this.name,
-      type: 'directory',
-      size: 0,
-      mode: 0o755,
-      uid: 0,
-      gid: 0,
-      layer: this.implied,
-    };
+    return this.child;
   }
 }
 
-async function build(image: Image, dir: string): Promise<DirectoryListing> {
-  const sort = new ExternalSort<ChildRecord>(byNameUpperFirst);
+async function build(image: Image, dir: string): Promise<PagedList<MergedEntry>> {
+  const sort = new ExternalSort<ChildRecord>(byNameLowerFirst);
   const writer = new PagedListWriter<MergedEntry>(join(listingFolder(), `dir-${process.pid}-${serial++}`));
   try {
-    const { exists, base } = await childRecords(image, dir, sort);
-    if (!exists) throw new OciError(ErrorCode.NOT_FOUND, `/${dir} is not a directory of the image`);
-    const resolver = new Resolver(dir, base);
+    const tracker = await childRecords(image, dir, sort);
+    if (!tracker.isDirectory)
+      throw new OciError(ErrorCode.NOT_FOUND, `/${dir} is not a directory of the image`);
+    const resolver = new ChildResolver(dir, tracker.since);
     for await (const batch of sort.sorted()) {
       for (const record of batch) {
         const child = resolver.push(record);
@@ -186,8 +157,16 @@ async function build(image: Image, dir: string): Promise<DirectoryListing> {
   }
 }
 
-/** The children of directory `dir` of `image`, sorted by name; NOT_FOUND when it is not a directory of the image. */
-export async function mergedDirectory(image: Image, dir: string): Promise<DirectoryListing> {
+/** Most merged directories whose list is kept (the oldest is removed beyond). */
+const MAX_DIRECTORIES = 64;
+/** Times a read of a listing removed meanwhile is retried from a fresh one. */
+const REREADS = 3;
+const kept = new Map<string, PagedList<MergedEntry>>();
+const pending = new Map<string, Promise<PagedList<MergedEntry>>>();
+let serial = 0;
+
+/** The kept list of the children of `dir`, built when not kept. */
+function keptList(image: Image, dir: string): Promise<PagedList<MergedEntry>> {
   const key = `${image
     .layers()
     .map((l) => l.descriptor.digest)
@@ -196,13 +175,13 @@ export async function mergedDirectory(image: Image, dir: string): Promise<Direct
   if (known !== undefined) {
     kept.delete(key);
     kept.set(key, known);
-    return known;
+    return Promise.resolve(known);
   }
   let making = pending.get(key);
   if (making === undefined) {
     making = build(image, dir).then(async (listing) => {
       if (kept.size >= MAX_DIRECTORIES) {
-        const [oldest, dropped] = kept.entries().next().value as [string, DirectoryListing];
+        const [oldest, dropped] = kept.entries().next().value as [string, PagedList<MergedEntry>];
         kept.delete(oldest);
         await dropped.remove();
       }
@@ -216,4 +195,42 @@ export async function mergedDirectory(image: Image, dir: string): Promise<Direct
     );
   }
   return making;
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+/**
+ * A kept list as handed out: when the cache removed its file before a page was read (another
+ * request evicted it), the page is read from the list built again.
+ */
+class KeptListing implements DirectoryListing {
+  readonly length: number;
+  private list: PagedList<MergedEntry>;
+  private readonly rebuild: () => Promise<PagedList<MergedEntry>>;
+
+  /** The handed-out `list`, read again from `rebuild()` when its file is gone. */
+  constructor(list: PagedList<MergedEntry>, rebuild: () => Promise<PagedList<MergedEntry>>) {
+    this.list = list;
+    this.length = list.length;
+    this.rebuild = rebuild;
+  }
+
+  /** Children `start` (inclusive) to `end` (exclusive), read from disk. */
+  async slice(start?: number, end?: number): Promise<MergedEntry[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.list.slice(start, end);
+      } catch (err) {
+        if (!isMissing(err) || attempt === REREADS) throw err;
+        this.list = await this.rebuild();
+      }
+    }
+  }
+}
+
+/** The children of directory `dir` of `image`, sorted by name; NOT_FOUND when it is not a directory of the image. */
+export async function mergedDirectory(image: Image, dir: string): Promise<DirectoryListing> {
+  return new KeptListing(await keptList(image, dir), () => keptList(image, dir));
 }
