@@ -4,9 +4,11 @@
  * list that cannot be written fails its writer's calls instead of crashing the process.
  */
 import assert from 'node:assert/strict';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startExplorer } from '../../src/explore/index.ts';
+import { listingFolder } from '../../src/explore/layers/listing.ts';
 import { PagedListWriter } from '../../src/explore/layers/paged-list.ts';
 import { layoutSource } from '../../src/transports/layout/index.ts';
 import { hostileTar } from '../helpers/hostile-tar.ts';
@@ -55,6 +57,37 @@ test('names of multi-byte characters read back from a listing on disk are exact 
   assert.deepEqual(
     merged.children.map((c) => c.name),
     [...names].sort().slice(2000),
+  );
+});
+
+test('a layer listing removed from disk before a request reads it (evicted for a newer one) is read from the layer again', async (t) => {
+  const dir = await scratch(t);
+  const root = join(dir, 'image');
+  const { manifest } = await writeImageLayout(root, [
+    await hostileTar(
+      Array.from({ length: 1500 }, (_, i) => ({ name: `f${String(i).padStart(4, '0')}`, content: 'x' })),
+    ),
+  ]);
+  const explorer = await startExplorer({ images: [{ name: 'image', source: layoutSource(`oci:${root}`) }] });
+  t.after(() => explorer.close());
+  const page = async (offset: number): Promise<string[]> => {
+    const res = await fetch(
+      new URL(
+        `api/images/0/manifests/${manifest.digest}/layers/0/files?offset=${offset}&limit=1000`,
+        explorer.url,
+      ),
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    return (await json(res)).entries.map((e: { path: string }) => e.path);
+  };
+  await page(0);
+  await page(1000); // read to the end: the listing is on disk now
+  for (const name of await readdir(listingFolder())) {
+    if (name.startsWith('layer-')) await rm(join(listingFolder(), name));
+  }
+  assert.deepEqual(
+    await page(1200),
+    Array.from({ length: 300 }, (_, i) => `f${String(1200 + i).padStart(4, '0')}`),
   );
 });
 

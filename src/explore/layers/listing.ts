@@ -82,13 +82,32 @@ function pathOf(line: string): string {
   return JSON.parse(line.slice(8, line.indexOf(',"type":'))) as string;
 }
 
+/**
+ * The entries of a listing's lines (only those `wanted` accepts); when the file was removed
+ * before it was opened (evicted for a newer layer's listing), the layer is read again from its
+ * stream instead, from the same entry on.
+ */
 async function* fromListing(
-  lines: AsyncGenerator<string[]>,
+  read: { first: number; lines: AsyncGenerator<string[]> },
   wanted: ((path: string) => boolean) | undefined,
+  layer: Layer,
 ): AsyncGenerator<LayerEntry> {
-  for await (const batch of lines) {
-    for (const line of batch) {
-      if (wanted === undefined || wanted(pathOf(line))) yield JSON.parse(line) as LayerEntry;
+  let yielded = false;
+  try {
+    for await (const batch of read.lines) {
+      for (const line of batch) {
+        if (wanted === undefined || wanted(pathOf(line))) {
+          yielded = true;
+          yield JSON.parse(line) as LayerEntry;
+        }
+      }
+    }
+  } catch (err) {
+    if (yielded || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    let index = 0;
+    for await (const entry of fromStream(layer, layer.descriptor.digest)) {
+      if (index++ < read.first) continue;
+      if (wanted === undefined || wanted(entry.path)) yield entry;
     }
   }
 }
@@ -128,8 +147,8 @@ export function layerListing(
   }
   if (from >= listing.list.length)
     return { skipped: listing.list.length, entries: (async function* () {})() };
-  const { first, lines } = listing.list.linesFrom(from);
-  return { skipped: first, entries: fromListing(lines, wanted) };
+  const read = listing.list.linesFrom(from);
+  return { skipped: read.first, entries: fromListing(read, wanted, layer) };
 }
 
 /**
