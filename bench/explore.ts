@@ -249,7 +249,7 @@ export async function benchExplore(): Promise<Row[]> {
         ocikit: bestLarge.peak,
         peer: '1k-file layer (MiB)',
         peerTime: bestSmall.peak,
-        target: 'flat (about 1x)',
+        target: 'within +50 MiB',
       },
       ...(await flatRows()),
     ];

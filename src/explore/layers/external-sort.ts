@@ -11,7 +11,7 @@ import { readJsonLines } from './json-lines.ts';
 import { listingFolder } from './listing.ts';
 
 /** Most records one sort holds in memory (its buffer; while merging, each run's batch of at most 16 KiB of lines). */
-export const RUN_SIZE = 8192;
+export const RUN_SIZE = 2048;
 /** Most bytes of strings one sort's buffer holds (records with long names spill sooner). */
 export const RUN_BYTES = 8 << 20;
 
