@@ -14,6 +14,7 @@ import { type Descriptor, OCI, serializeJson } from '../src/spec/index.ts';
 import { initLayout, type OciLayout } from '../src/store/layout.ts';
 import { makeEntry } from '../src/tar/entry.ts';
 import { END_OF_ARCHIVE, encodeHeader, padding } from '../src/tar/header.ts';
+import { prng } from '../test/helpers/prng.ts';
 import { type RunningRegistry, startRegistry } from '../test/helpers/registry.ts';
 import { BENCH_DIR, OCIKIT, type Row } from './lib.ts';
 
@@ -63,18 +64,6 @@ function measure(commandOf: string | ((run: number) => string), before?: () => v
 
 function rmSyncShell(path: string): void {
   spawnSync('rm', ['-rf', path]);
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Deterministic bytes, half random and half text, so gzip has some work to do. */

@@ -2,19 +2,8 @@
 import { execSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { prng } from '../test/helpers/prng.ts';
 import { OCIKIT, timeShell } from './lib.ts';
-
-/** A small deterministic PRNG (mulberry32), so every run builds the same tree. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   'lorem ipsum dolor sit amet container image layer digest manifest index config rootfs tar gzip zstd registry blob'.split(

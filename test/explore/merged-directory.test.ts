@@ -13,9 +13,10 @@ import { openImage } from '../../src/image/image.ts';
 import type { Image } from '../../src/image/types.ts';
 import { layoutSource } from '../../src/transports/layout/index.ts';
 import { type HostileEntry, hostileTar } from '../helpers/hostile-tar.ts';
+import { prng } from '../helpers/prng.ts';
 import { suiteScratch } from '../helpers/tmp.ts';
 import { writeImageLayout } from '../security/fixtures.ts';
-import { applyLayer, type ModelState, modelListing, namedPaths, prng, randomLayer } from './merged-model.ts';
+import { applyLayer, type ModelState, modelListing, namedPaths, randomLayer } from './merged-model.ts';
 
 const dir = (name: string): HostileEntry => ({ name, type: 'directory' });
 const file = (name: string): HostileEntry => ({ name, content: 'x' });
