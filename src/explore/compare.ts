@@ -4,19 +4,11 @@
  */
 import type { Image } from '../image/types.ts';
 import { diffImages, type FileChange } from '../mutate/diff.ts';
+import type { LayerEntry } from './layers/entries.ts';
 import { layerListing } from './layers/listing.ts';
 
-/** One side of a compared path: its entry in the layer that last wrote it. */
-export interface ComparedFile {
-  type: string;
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  linkname?: string;
-  /** The layer (from 0, the lowest) that last wrote the path. */
-  layer: number;
-}
+/** One side of a compared path: its entry (without the path) and the layer, from 0 the lowest, that last wrote it. */
+export type ComparedFile = Omit<LayerEntry, 'path' | 'whiteout'> & { layer: number };
 
 /** One difference with both sides: `a` unless added, `b` unless deleted. */
 export interface ComparedChange extends FileChange {
@@ -31,16 +23,8 @@ async function entriesOf(image: Image, paths: Set<string>): Promise<Map<string, 
   for (const [layer, l] of image.layers().entries()) {
     for await (const e of layerListing(l, { wanted: (p) => paths.has(p) }).entries) {
       if (e.whiteout !== undefined || !paths.has(e.path)) continue;
-      const file: ComparedFile = {
-        type: e.type,
-        size: e.size,
-        mode: e.mode & 0o7777,
-        uid: e.uid,
-        gid: e.gid,
-        layer,
-      };
-      if (e.linkname !== undefined) file.linkname = e.linkname;
-      out.set(e.path, file);
+      const { path, whiteout: _, ...entry } = e;
+      out.set(path, { ...entry, layer });
     }
   }
   return out;

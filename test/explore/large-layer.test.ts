@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { startExplorer } from '../../src/explore/index.ts';
 import type { ImageSource } from '../../src/image/types.ts';
 import { layoutSource } from '../../src/transports/layout/index.ts';
@@ -43,6 +43,23 @@ function counting(source: ImageSource, digest: string, counter: { bytes: number 
   };
 }
 
+/**
+ * An explorer over one image of the layer `tar` at `root`, closed after the test, counting the
+ * bytes pulled from that layer's blob; `api(path)` names a URL under its manifest.
+ */
+async function countedExplorer(t: TestContext, root: string, tar: Buffer) {
+  const { manifest, layers } = await writeImageLayout(root, [tar]);
+  const layer = layers[0];
+  assert.ok(layer !== undefined);
+  const counter = { bytes: 0 };
+  const explorer = await startExplorer({
+    images: [{ name: 'image', source: counting(layoutSource(`oci:${root}`), layer.digest, counter) }],
+  });
+  t.after(() => explorer.close());
+  const api = (path: string) => new URL(`api/images/0/manifests/${manifest.digest}/${path}`, explorer.url);
+  return { layer, counter, api };
+}
+
 test('a 10k-file layer is paged from its stream, never read whole for one page', async (t) => {
   const dir = await scratch(t);
   const content = Buffer.alloc(1024, 'x');
@@ -50,20 +67,8 @@ test('a 10k-file layer is paged from its stream, never read whole for one page',
     name: `data/f${String(i).padStart(5, '0')}`,
     content,
   }));
-  const root = join(dir, 'large');
-  const { manifest, layers } = await writeImageLayout(root, [await hostileTar(entries)]);
-  const layer = layers[0];
-  assert.ok(layer !== undefined);
-  const counter = { bytes: 0 };
-  const explorer = await startExplorer({
-    images: [{ name: 'large', source: counting(layoutSource(`oci:${root}`), layer.digest, counter) }],
-  });
-  t.after(() => explorer.close());
-  const url = (offset: number, limit: number) =>
-    new URL(
-      `api/images/0/manifests/${manifest.digest}/layers/0/files?offset=${offset}&limit=${limit}`,
-      explorer.url,
-    );
+  const { layer, counter, api } = await countedExplorer(t, join(dir, 'large'), await hostileTar(entries));
+  const url = (offset: number, limit: number) => api(`layers/0/files?offset=${offset}&limit=${limit}`);
 
   const first = await json(await fetch(url(0, 50)));
   assert.equal(first.entries.length, 50);
@@ -98,11 +103,7 @@ test('a 10k-file layer is paged from its stream, never read whole for one page',
     again.entries.map((e: { path: string }) => e.path),
     ['data/f07321', 'data/f07322', 'data/f07323'],
   );
-  const folder = await json(
-    await fetch(
-      new URL(`api/images/0/manifests/${manifest.digest}/layers/0/tree?dir=data&offset=9998`, explorer.url),
-    ),
-  );
+  const folder = await json(await fetch(api('layers/0/tree?dir=data&offset=9998')));
   assert.deepEqual(
     folder.entries.map((e: { name: string }) => e.name),
     ['f09998', 'f09999'],
@@ -124,16 +125,7 @@ test('the Layers page reads each layer once: its size comes with the listing, an
       content: `${i}\n`,
     })),
   );
-  const root = join(dir, 'image');
-  const { manifest, layers } = await writeImageLayout(root, [tar]);
-  const layer = layers[0];
-  assert.ok(layer !== undefined);
-  const counter = { bytes: 0 };
-  const explorer = await startExplorer({
-    images: [{ name: 'image', source: counting(layoutSource(`oci:${root}`), layer.digest, counter) }],
-  });
-  t.after(() => explorer.close());
-  const api = (path: string) => new URL(`api/images/0/manifests/${manifest.digest}/${path}`, explorer.url);
+  const { layer, counter, api } = await countedExplorer(t, join(dir, 'image'), tar);
 
   const [summary] = await json(await fetch(api('layers')));
   assert.equal(summary.uncompressedSize, tar.byteLength);
