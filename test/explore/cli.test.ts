@@ -17,8 +17,13 @@ async function explore(
   env?: NodeJS.ProcessEnv,
 ): Promise<{ run: CliChild; url: string }> {
   const run = startOcikit(['explore', ...args], { env });
-  t.after(() => {
-    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  // Stopped as a user stops it, so it removes its listing folder (a SIGKILL left one behind).
+  t.after(async () => {
+    if (run.child.exitCode !== null || run.child.signalCode !== null) return;
+    run.child.kill('SIGTERM');
+    const killer = setTimeout(() => run.child.kill('SIGKILL'), 10_000);
+    await run.ended;
+    clearTimeout(killer);
   });
   let out = '';
   run.child.stdout.on('data', (c: Buffer) => {
