@@ -13,7 +13,7 @@ import { onlyVersionAsked, packageVersion } from './version.ts';
  * is loaded: below the mark where it starts collecting, so it runs before it is needed, and out of
  * reach of a short command, which never streams that much.
  */
-const GOVERNOR_LOAD_BYTES = 8 << 20;
+const GOVERNOR_LOAD_BYTES = 6 << 20;
 /** How often the loader above looks at the ArrayBuffer total. */
 const GOVERNOR_WATCH_MS = 20;
 

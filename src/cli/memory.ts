@@ -1,20 +1,28 @@
 /**
- * Keeps peak memory flat however large the blobs: streaming allocates a new Buffer per chunk, and
- * V8 only collects dead ones once about 64 MiB of external memory has piled up, so a long stream
- * would peak that much higher than a short one (measured: +55 MiB at 1 GiB). A timer checks the
- * ArrayBuffer total and asks for a collection past a lower mark; short commands never reach it.
+ * Keeps peak memory flat however large the blobs. Streaming allocates a new Buffer per chunk, and
+ * V8 only collects dead ones once tens of MiB of external memory have piled up, so a long stream
+ * would peak that much higher than a short one (measured: +55 MiB at 1 GiB). Buffers made on
+ * another thread (the gzip workers' output) also go back to that thread's malloc arena when freed,
+ * and the arena stays as large as the pile was. A timer watches the ArrayBuffer total and frees the
+ * dead buffers every few MiB, mostly while they are still young. See docs/DECISIONS.md.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** ArrayBuffer bytes above which a collection is requested. */
-const THRESHOLD = 24 << 20;
+/** ArrayBuffer bytes below which nothing is collected: short commands never reach it. */
+const THRESHOLD = 8 << 20;
 /**
- * Growth since the last collection's result before another is requested: a command that keeps
- * buffers alive on purpose (a build's compression queue) would otherwise be collected every tick
- * for nothing (measured: 35 full collections freeing nothing, 0.6-1 s of CPU on a build).
+ * Growth since the last collection's result before a young-generation collection (a scavenge:
+ * about a millisecond, and a chunk read, hashed and written dies young).
  */
-const GROWTH = 16 << 20;
+const YOUNG_GROWTH = 4 << 20;
+/**
+ * Growth over the lowest total a collection left before a full collection: chunks that stayed in
+ * flight long enough to be promoted are freed only by it. Measured from the live total, so a
+ * command that keeps buffers alive on purpose (a build's compression queue) is not collected over
+ * and over for nothing.
+ */
+const FULL_GROWTH = 6 << 20;
 const INTERVAL_MS = 20;
 
 type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
@@ -29,11 +37,19 @@ export function startMemoryGovernor(): void {
   } catch {
     return; // no gc hook on this runtime: memory is still bounded, only higher
   }
-  let floor = 0;
+  let youngFloor = 0;
+  let fullFloor = 0;
   setInterval(() => {
-    const live = process.memoryUsage().arrayBuffers;
-    if (live < THRESHOLD || live < floor + GROWTH) return;
-    gc({ type: 'major', execution: 'sync' });
-    floor = process.memoryUsage().arrayBuffers;
+    let live = process.memoryUsage().arrayBuffers;
+    if (live < THRESHOLD || live < youngFloor + YOUNG_GROWTH) return;
+    gc({ type: 'minor', execution: 'sync' });
+    live = process.memoryUsage().arrayBuffers;
+    if (live >= THRESHOLD && live >= fullFloor + FULL_GROWTH) {
+      gc({ type: 'major', execution: 'sync' });
+      live = process.memoryUsage().arrayBuffers;
+      fullFloor = live;
+    }
+    fullFloor = Math.min(fullFloor, live);
+    youngFloor = live;
   }, INTERVAL_MS).unref();
 }
