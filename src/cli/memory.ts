@@ -6,8 +6,7 @@
  * and the arena stays as large as the pile was. A timer watches the ArrayBuffer total and frees the
  * dead buffers every few MiB, mostly while they are still young. See docs/DECISIONS.md.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { obtainGc } from '../compress/gc-hook.ts';
 
 /** ArrayBuffer bytes below which nothing is collected: short commands never reach it. */
 const THRESHOLD = 8 << 20;
@@ -25,18 +24,10 @@ const YOUNG_GROWTH = 4 << 20;
 const FULL_GROWTH = 6 << 20;
 const INTERVAL_MS = 20;
 
-type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
-
 /** Starts the governor for this process; the timer never keeps the process alive. */
 export function startMemoryGovernor(): void {
-  let gc: GcFunction;
-  try {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as GcFunction;
-    setFlagsFromString('--no-expose-gc'); // only this context gets `gc`, not later ones or workers
-  } catch {
-    return; // no gc hook on this runtime: memory is still bounded, only higher
-  }
+  const gc = obtainGc();
+  if (gc === undefined) return; // no gc hook on this runtime: memory is still bounded, only higher
   let youngFloor = 0;
   let fullFloor = 0;
   setInterval(() => {

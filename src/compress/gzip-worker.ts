@@ -2,10 +2,9 @@
  * Entry point of a gzip worker thread: deflates the blocks it is sent, one at a time, and answers
  * with the compressed bytes (or the error message) under the same job id.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { type DeflateJob, deflateBlockSync } from './deflate-block.ts';
+import { obtainGc } from './gc-hook.ts';
 
 /** A message from the pool to a worker. */
 export interface WorkerRequest extends DeflateJob {
@@ -25,20 +24,13 @@ export type WorkerResponse =
  * rarely collects it and dead zlib state piles up outside the heap (measured on a 1 GiB stream with
  * two workers: peak RSS +60 MB over a 10 MiB stream without collections, +40 MB with one every 16
  * blocks, for about 2% of throughput). `gc` is obtained as `--expose-gc` would give it, since V8
- * flags cannot be passed to a worker.
+ * flags cannot be passed to a worker (gc-hook.ts); without it the worker still compresses.
  */
 const BLOCKS_PER_COLLECTION = 16;
 
-function garbageCollector(): () => void {
-  const existing = (globalThis as { gc?: () => void }).gc;
-  if (typeof existing === 'function') return existing;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
 const port = parentPort;
 if (port !== null) {
-  const collectGarbage = garbageCollector();
+  const collectGarbage = obtainGc() ?? (() => {});
   let blocks = 0;
   port.on('message', (request: WorkerRequest) => {
     try {

@@ -6,29 +6,17 @@
  * generation collection every few MiB received frees them while they are still young, so the same
  * memory is reused and the server's footprint stays flat however large the blob.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { type GcFunction, obtainGc } from '../compress/gc-hook.ts';
 
 /** Bytes received between two young-generation collections. */
 const EVERY = 8 << 20;
-
-type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
 
 let collect: GcFunction | null | undefined;
 let received = 0;
 
 function gcFunction(): GcFunction | null {
-  if (collect === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      collect = runInNewContext('gc') as GcFunction;
-      // Only this one context gets `gc`: contexts and workers made later (the embedding program's
-      // too) must not find a global `gc` they did not ask for.
-      setFlagsFromString('--no-expose-gc');
-    } catch {
-      collect = null; // no hook on this runtime: buffers are freed by V8's own schedule
-    }
-  }
+  // No hook on this runtime: buffers are freed by V8's own schedule.
+  if (collect === undefined) collect = obtainGc() ?? null;
   return collect;
 }
 
