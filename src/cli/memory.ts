@@ -16,10 +16,11 @@ const THRESHOLD = 8 << 20;
  */
 const YOUNG_GROWTH = 4 << 20;
 /**
- * Growth over the lowest total a collection left before a full collection: chunks that stayed in
- * flight long enough to be promoted are freed only by it. Measured from the live total, so a
- * command that keeps buffers alive on purpose (a build's compression queue) is not collected over
- * and over for nothing.
+ * Growth over the lowest total seen since the last full collection (its own result, or lower)
+ * before the next full one: chunks that stayed in flight long enough to be promoted are freed only
+ * by it. Measured from the live total, so a command that keeps buffers alive on purpose (a build's
+ * compression queue) is not collected over and over for nothing. The first full collection comes
+ * with the first young one that leaves {@link THRESHOLD} or more.
  */
 const FULL_GROWTH = 6 << 20;
 const INTERVAL_MS = 20;
@@ -27,11 +28,16 @@ const INTERVAL_MS = 20;
 /** Starts the governor for this process; the timer never keeps the process alive. */
 export function startMemoryGovernor(): void {
   const gc = obtainGc();
-  if (gc === undefined) return; // no gc hook on this runtime: memory is still bounded, only higher
+  // No hook (none on this runtime, or another thread held the flag off): memory is still
+  // bounded, only higher.
+  if (gc === undefined) return;
   let youngFloor = 0;
   let fullFloor = 0;
   setInterval(() => {
     let live = process.memoryUsage().arrayBuffers;
+    // A drop since (V8's own collections, a queue drained) lowers both marks: growth counts from it.
+    youngFloor = Math.min(youngFloor, live);
+    fullFloor = Math.min(fullFloor, live);
     if (live < THRESHOLD || live < youngFloor + YOUNG_GROWTH) return;
     gc({ type: 'minor', execution: 'sync' });
     live = process.memoryUsage().arrayBuffers;

@@ -30,7 +30,8 @@ const BLOCKS_PER_COLLECTION = 16;
 
 const port = parentPort;
 if (port !== null) {
-  const collectGarbage = obtainGc() ?? (() => {});
+  // Asked again at each collection while missing: another thread may have held the flag off.
+  let collectGarbage = obtainGc();
   let blocks = 0;
   port.on('message', (request: WorkerRequest) => {
     try {
@@ -50,6 +51,9 @@ if (port !== null) {
       };
       port.postMessage(response);
     }
-    if (++blocks % BLOCKS_PER_COLLECTION === 0) collectGarbage();
+    if (++blocks % BLOCKS_PER_COLLECTION === 0) {
+      collectGarbage ??= obtainGc();
+      collectGarbage?.();
+    }
   });
 }
