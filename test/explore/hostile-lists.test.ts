@@ -17,6 +17,12 @@ import { scratch } from '../helpers/tmp.ts';
 import { writeImageLayout } from '../security/fixtures.ts';
 import { json } from './fixtures.ts';
 
+/** A layout of one image with these layer tars, in a scratch folder removed after the test. */
+async function imageOf(t: Parameters<typeof scratch>[0], tars: Buffer[]) {
+  const root = join(await scratch(t), 'image');
+  return { root, ...(await writeImageLayout(root, tars)) };
+}
+
 /** An explorer over the layout at `root`, closed after the test; the API URL of its manifest. */
 async function explore(t: Parameters<typeof scratch>[0], root: string, manifest: string) {
   const explorer = await startExplorer({ images: [{ name: 'image', source: layoutSource(`oci:${root}`) }] });
@@ -25,9 +31,7 @@ async function explore(t: Parameters<typeof scratch>[0], root: string, manifest:
 }
 
 test('security: names Linux cannot hold (a 512 KiB PAX path, a 256-byte component, a 4 KiB link target) are left out of every list', async (t) => {
-  const dir = await scratch(t);
-  const root = join(dir, 'image');
-  const { manifest } = await writeImageLayout(root, [
+  const { root, manifest } = await imageOf(t, [
     await hostileTar([
       { name: 'd/', type: 'directory' },
       { name: 'd/ok', content: 'ok' },
@@ -50,9 +54,7 @@ test('security: names Linux cannot hold (a 512 KiB PAX path, a 256-byte componen
 });
 
 test("dive's estimate counts a path written twice in one layer once (dive keeps one node per layer)", async (t) => {
-  const dir = await scratch(t);
-  const root = join(dir, 'image');
-  const { manifest } = await writeImageLayout(root, [
+  const { root, manifest } = await imageOf(t, [
     await hostileTar([
       { name: 'a.txt', content: 'first' },
       { name: 'b.txt', content: 'b' },
@@ -65,10 +67,8 @@ test("dive's estimate counts a path written twice in one layer once (dive keeps 
 });
 
 test('a failed estimate leaves no sorted run behind', async (t) => {
-  const dir = await scratch(t);
-  const root = join(dir, 'image');
   const many = Array.from({ length: RUN_SIZE + 100 }, (_, i) => ({ name: `f${i}`, content: 'x' }));
-  const { manifest, layers } = await writeImageLayout(root, [
+  const { root, manifest, layers } = await imageOf(t, [
     await hostileTar(many),
     await hostileTar([{ name: 'z.txt', content: 'z' }]),
   ]);
