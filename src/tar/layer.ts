@@ -47,6 +47,20 @@ export function treeXattrsFor(root: string, options: CreateLayerOptions): TreeXa
   return options.xattrs === false ? new Map() : readTreeXattrs(root, options.onWarning);
 }
 
+/**
+ * The mtime a layer records for a path whose mtime is `mtimeNs`: whole seconds unless
+ * `subsecondTimes`, and never later than `clamp`.
+ */
+export function layerMtimeNs(
+  mtimeNs: bigint,
+  options: CreateLayerOptions,
+  clamp: bigint | undefined,
+): bigint {
+  let recorded = mtimeNs;
+  if (!options.subsecondTimes) recorded -= ((recorded % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
+  return clamp !== undefined && recorded > clamp ? clamp : recorded;
+}
+
 /** The tar entry for a walked path (content not included), with its attributes from `xattrs`. */
 export function entryOfWalk(
   item: WalkEntry,
@@ -55,9 +69,7 @@ export function entryOfWalk(
   xattrs?: TreeXattrs,
 ): TarEntry {
   const st = item.stats;
-  let mtimeNs = st.mtimeNs;
-  if (!options.subsecondTimes) mtimeNs -= ((mtimeNs % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
-  if (clamp !== undefined && mtimeNs > clamp) mtimeNs = clamp;
+  const mtimeNs = layerMtimeNs(st.mtimeNs, options, clamp);
   const isDevice = item.type === 'character-device' || item.type === 'block-device';
   const rdev = Number(st.rdev);
   return {

@@ -9,7 +9,7 @@ import { chmodSync, lchownSync, lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TreeXattrs } from '../../tar/xattr-read.ts';
 import { overlayChanges } from './capture/overlay-changes.ts';
-import { type ChangeItem, settlePlan } from './capture/plan.ts';
+import { type ChangeItem, type ChangePlan, settlePlan } from './capture/plan.ts';
 import type { PreparedStep } from './prepared.ts';
 import type { LayerCache } from './rootfs/layer-cache.ts';
 import type { StepMounts } from './rootfs/mounted.ts';
@@ -22,6 +22,8 @@ export interface CapturedStep {
   readonly items: readonly ChangeItem[];
   readonly xattrs: TreeXattrs;
   readonly user: StepUser;
+  /** The plan read off an overlay's upper directory (whose unpacked form the layer may adopt). */
+  readonly overlayPlan?: ChangePlan;
 }
 
 /** Runs `step` on an overlay of `layers`; the lower view stays mounted (in `mounts`) for the layer writer. */
@@ -70,5 +72,5 @@ export async function overlayStep(
 
   const plan = overlayChanges(upper, lower);
   const xattrs = settlePlan(plan);
-  return { items: plan.items, xattrs, user };
+  return { items: plan.items, xattrs, user, overlayPlan: plan };
 }

@@ -5,9 +5,12 @@
  * is left behind: mounts are taken down and the step's scratch folder removed, on success and
  * on failure alike; only unpacked layers stay, for the next steps.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { countEntries, writePlan } from './capture/write.ts';
+import type { Digest } from '../../digest/index.ts';
+import { shapeUpperAsLayer } from './capture/adopt.ts';
+import type { ChangePlan } from './capture/plan.ts';
+import { countEntries, type WritePlanOptions, writePlan } from './capture/write.ts';
 import { placed } from './errors.ts';
 import { spoolLayer } from './output.ts';
 import { type CapturedStep, overlayStep } from './overlay-step.ts';
@@ -80,8 +83,9 @@ export async function runStep<L = SpooledRunLayer>(options: RunStepOptions<L>): 
     const entries = countEntries(captured.items);
     let layer: L | undefined;
     if (entries > 0) {
+      const writeOptions = options.timestamp !== undefined ? { timestamp: options.timestamp } : {};
       const tar = writePlan(captured.items, captured.xattrs, {
-        ...(options.timestamp !== undefined ? { timestamp: options.timestamp } : {}),
+        ...writeOptions,
         ...(options.signal !== undefined ? { signal: options.signal } : {}),
       });
       const io = options.signal !== undefined ? { signal: options.signal } : {};
@@ -89,6 +93,10 @@ export async function runStep<L = SpooledRunLayer>(options: RunStepOptions<L>): 
       else {
         spooled = await spoolLayer(tar, join(cache.root, 'tmp'), options.signal);
         layer = spooled as L;
+      }
+      const diffId = diffIdOf(layer);
+      if (captured.overlayPlan !== undefined && diffId !== undefined) {
+        adoptUpper(cache, diffId, captured.overlayPlan, writeOptions);
       }
     }
     await finish(mounts, dir);
@@ -99,6 +107,27 @@ export async function runStep<L = SpooledRunLayer>(options: RunStepOptions<L>): 
     await spooled?.dispose();
     throw placed(options.place, err);
   }
+}
+
+/** The DiffID a written layer carries (the spooled default and the build's cache entries do). */
+function diffIdOf(layer: unknown): Digest | undefined {
+  const diffId = (layer as { diffId?: unknown } | null)?.diffId;
+  return typeof diffId === 'string' ? (diffId as Digest) : undefined;
+}
+
+/**
+ * Keeps the upper directory of an overlay step as the unpacked layer (capture/adopt.ts), so the
+ * next step does not unpack what this one just wrote. Anything that goes wrong only costs that
+ * unpack: the directory is then removed with the step's scratch folder.
+ */
+function adoptUpper(cache: LayerCache, diffId: Digest, plan: ChangePlan, options: WritePlanOptions): void {
+  if (existsSync(cache.pathOf(diffId))) return;
+  try {
+    shapeUpperAsLayer(plan, options);
+  } catch {
+    return;
+  }
+  cache.adopt(diffId, plan.newRoot);
 }
 
 /** A fresh sub-folder of the step's scratch folder for one attempt; returns its path. */

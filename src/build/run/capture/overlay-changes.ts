@@ -32,6 +32,7 @@ export function overlayChanges(
   const subsecond = options.subsecond === true;
   const newXattrs = readTreeXattrsHosted(upper);
   const items: ChangeItem[] = [];
+  const strays: string[] = [];
 
   const visit = (rel: string, merging: boolean): void => {
     const dirAbs = rel === '' ? upper : `${upper}/${rel}`;
@@ -46,14 +47,17 @@ export function overlayChanges(
             kind: 'whiteout',
             path: rel === '' ? `${WHITEOUT_PREFIX}${name}` : `${rel}/${WHITEOUT_PREFIX}${name}`,
           });
-        }
+        } else strays.push(path);
         continue;
       }
       children.push({ path, stats });
     }
     for (const { path, stats } of children) {
       const entry = walkEntryOf(`${upper}/${path}`, path, stats, undefined);
-      if (entry === undefined) continue; // a socket: tar has no form for it
+      if (entry === undefined) {
+        strays.push(path); // a socket: tar has no form for it
+        continue;
+      }
       const old = merging ? lstatOrUndefined(`${lower}/${path}`) : undefined;
       const sameType = old !== undefined && typeOfStats(old) === entry.type;
       if (entry.type === 'directory') {
@@ -82,5 +86,5 @@ export function overlayChanges(
   };
 
   visit('', true);
-  return { items, newRoot: upper, oldRoot: lower, newXattrs };
+  return { items, newRoot: upper, oldRoot: lower, newXattrs, strays };
 }

@@ -40,6 +40,11 @@ export interface ChangePlan {
   readonly newRoot: string;
   readonly oldRoot: string;
   newXattrs?: TreeXattrs;
+  /**
+   * Paths of the new tree the layer has no entry for, whatever the plan says: an overlay's
+   * whiteouts that hide nothing below, and sockets (tar has no form for them).
+   */
+  readonly strays?: readonly string[];
 }
 
 /** Whether two mtimes agree at the precision the layer records. */

@@ -8,7 +8,13 @@
 import { Readable } from 'node:stream';
 import { makeEntry } from '../../../tar/entry.ts';
 import { END_OF_ARCHIVE, encodeHeader } from '../../../tar/header.ts';
-import { ChunkBuffer, clampTime, entryOfWalk, serialiseEntry } from '../../../tar/layer.ts';
+import {
+  ChunkBuffer,
+  type CreateLayerOptions,
+  clampTime,
+  entryOfWalk,
+  serialiseEntry,
+} from '../../../tar/layer.ts';
 import { HardlinkTracker } from '../../../tar/walk.ts';
 import type { TreeXattrs } from '../../../tar/xattr-read.ts';
 import type { ChangeItem } from './plan.ts';
@@ -32,16 +38,24 @@ export function countEntries(items: readonly ChangeItem[]): number {
   return n;
 }
 
+/** The layer writer's options for a plan written with `options`, and the clamp time they give. */
+export function planTimes(options: WritePlanOptions): {
+  layerOptions: CreateLayerOptions;
+  clamp: bigint | undefined;
+} {
+  const layerOptions = {
+    ...(options.timestamp !== undefined ? { timestamp: options.timestamp } : {}),
+    subsecondTimes: options.subsecond === true,
+  };
+  return { layerOptions, clamp: clampTime(layerOptions) };
+}
+
 async function* chunks(
   items: readonly ChangeItem[],
   xattrs: TreeXattrs,
   options: WritePlanOptions,
 ): AsyncGenerator<Buffer> {
-  const layerOptions = {
-    ...(options.timestamp !== undefined ? { timestamp: options.timestamp } : {}),
-    subsecondTimes: options.subsecond === true,
-  };
-  const clamp = clampTime(layerOptions);
+  const { layerOptions, clamp } = planTimes(options);
   const links = new HardlinkTracker();
   const out = new ChunkBuffer();
   for (const item of items) {

@@ -7,7 +7,16 @@
  * process or another) leave one copy.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { decompressStream } from '../../../compress/decompress.ts';
 import { parseSupportedDigest } from '../../../digest/index.ts';
@@ -66,6 +75,29 @@ export class LayerCache {
       this.pending.set(dir, job);
     }
     return job;
+  }
+
+  /**
+   * Makes `dir` (on this cache's filesystem, already in the unpacked form of the layer `diffId`)
+   * that layer's directory, by a rename; its own mode and owner become those an unpack gives the
+   * layer's directory. False, and `dir` left where it is, when the layer is there already or the
+   * rename fails.
+   */
+  adopt(diffId: string, dir: string): boolean {
+    const target = this.pathOf(diffId);
+    if (existsSync(target)) return false;
+    try {
+      const fresh = this.scratch('root');
+      const made = lstatSync(fresh);
+      rmdirSync(fresh);
+      lchownSync(dir, made.uid, made.gid);
+      chmodSync(dir, made.mode & 0o7777);
+      mkdirSync(join(target, '..'), { recursive: true });
+      renameSync(dir, target);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Every layer unpacked, in the order given. */

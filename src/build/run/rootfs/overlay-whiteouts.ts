@@ -21,9 +21,27 @@ import type { TarEntry } from '../../../tar/index.ts';
 import { cleanName, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from '../../../tar/index.ts';
 import { SafeRoot } from '../../../tar/resolve.ts';
 import { makeDevice, setXattrs } from '../../../tar/special.ts';
+import { runHelper } from '../command-host.ts';
 
 /** The attribute overlayfs reads as "this directory hides the layers below". */
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+/** Paths per `setfattr` run (keeps the argument list far below the kernel's limit). */
+const XATTR_BATCH = 256;
+
+/** Removes the attribute `name` from each of `paths` (absolute; symlinks not followed). */
+export function removeXattr(name: string, paths: readonly string[]): void {
+  for (let i = 0; i < paths.length; i += XATTR_BATCH) {
+    const result = runHelper('setfattr', ['-h', '-x', name, '--', ...paths.slice(i, i + XATTR_BATCH)]);
+    if (result.error !== undefined || result.status !== 0) {
+      throw new OciError(
+        ErrorCode.IO_ERROR,
+        `removing ${name} failed: ${result.error?.message ?? result.stderr.trim()}`,
+        { data: { status: result.status } },
+      );
+    }
+  }
+}
 
 /** Whether an attribute name belongs to overlayfs itself. */
 export function isOverlayXattr(name: string): boolean {
