@@ -12,7 +12,7 @@ import { LayerCache } from '../../src/build/run/index.ts';
 import { isOverlayXattr, OPAQUE_XATTR } from '../../src/build/run/rootfs/overlay-whiteouts.ts';
 import { readTreeXattrs } from '../../src/tar/xattr-read.ts';
 import { scratch } from '../helpers/tmp.ts';
-import { dataBaseLayer, EVERY_CHANGE, nextLayer, sh, stepRunner } from './run-fixtures.ts';
+import { dataBaseLayer, EVERY_CHANGE, FIXTURE_TIME, nextLayer, sh, stepRunner } from './run-fixtures.ts';
 
 /** Every path below `root` with what an overlay lower directory shows of it, in a stable form. */
 function describeTree(root: string): Map<string, string> {
@@ -107,7 +107,8 @@ test('a step that writes the layer an earlier step kept leaves the kept director
   const base = await dataBaseLayer(t);
   const { cacheRoot, run } = await stepRunner(t);
   const unpackRoot = await scratch(t, 'ocikit-run-unpack-');
-  const step = { command: sh('echo same > /data/same-file'), timestamp: 1_800_000_000 };
+  // Clamped to a past time: two runs in different seconds still write the same layer.
+  const step = { command: sh('echo same > /data/same-file'), timestamp: FIXTURE_TIME + 3600 };
   const first = await run([base], step);
   const second = await run([base], step);
   assert.ok(first.layer && second.layer);
