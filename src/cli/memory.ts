@@ -25,8 +25,15 @@ const YOUNG_GROWTH = 4 << 20;
 const FULL_GROWTH = 6 << 20;
 const INTERVAL_MS = 20;
 
-/** Starts the governor for this process; the timer never keeps the process alive. */
+let started = false;
+
+/**
+ * Starts the governor for this process (once: later calls do nothing); the timer never keeps the
+ * process alive.
+ */
 export function startMemoryGovernor(): void {
+  if (started) return;
+  started = true;
   const gc = obtainGc();
   // No hook (none on this runtime, or another thread held the flag off): memory is still
   // bounded, only higher.

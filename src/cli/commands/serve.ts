@@ -109,6 +109,9 @@ export function serveCommand() {
           ? `${JSON.stringify({ listening: server.url, root })}\n`
           : `ocikit: serving ${root} on ${server.url}\n`,
       );
+      // A server streams from its first push: the governor is set up now, while it waits, rather
+      // than (a V8 context made, a few milliseconds) in the middle of that push.
+      void import('../memory.ts').then((m) => m.startMemoryGovernor()).catch(() => {});
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();
         else signal.addEventListener('abort', () => resolve(), { once: true });
