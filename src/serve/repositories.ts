@@ -19,6 +19,12 @@ export interface Repository {
   layout: OciLayout;
 }
 
+/** An open layout, and the identity of its `oci-layout` file when it was opened. */
+interface OpenLayout {
+  layout: OciLayout;
+  marker: string;
+}
+
 interface CachedIndex {
   key: string;
   index: ImageIndex;
@@ -31,7 +37,7 @@ const MAX_CATALOG_DEPTH = 16;
 export class Repositories {
   /** Absolute path of the root. */
   readonly root: string;
-  private readonly layouts = new Map<string, OciLayout>();
+  private readonly layouts = new Map<string, OpenLayout>();
   private readonly indexes = new Map<string, CachedIndex>();
 
   /** Serves the layouts under `root` (which must exist). */
@@ -41,7 +47,7 @@ export class Repositories {
 
   /** The repository `name` (already checked against the grammar); NAME_UNKNOWN when absent. */
   async open(name: string): Promise<Repository> {
-    const cached = this.layouts.get(name);
+    const cached = await this.stillThere(name);
     if (cached !== undefined) return { name, layout: cached };
     const dir = await this.walk(name, false);
     let layout: OciLayout;
@@ -50,18 +56,37 @@ export class Repositories {
     } catch (err) {
       throw unknownName(name, err);
     }
-    this.layouts.set(name, layout);
+    await this.remember(name, layout);
     return { name, layout };
   }
 
   /** The repository `name`, created as an empty layout when missing (folders one at a time). */
   async create(name: string): Promise<Repository> {
-    const cached = this.layouts.get(name);
+    const cached = await this.stillThere(name);
     if (cached !== undefined) return { name, layout: cached };
     const dir = await this.walk(name, true);
     const layout = await initLayout(dir);
-    this.layouts.set(name, layout);
+    await this.remember(name, layout);
     return { name, layout };
+  }
+
+  /**
+   * The layout opened for `name`, if its `oci-layout` file is still the one it was opened with
+   * (one lstat). A folder removed, emptied or replaced by hand while the server runs is forgotten,
+   * and found again (walked, lstat'ed component by component) as it is now.
+   */
+  private async stillThere(name: string): Promise<OciLayout | undefined> {
+    const cached = this.layouts.get(name);
+    if (cached === undefined) return undefined;
+    if ((await layoutMarker(cached.layout.root)) === cached.marker) return cached.layout;
+    this.layouts.delete(name);
+    this.indexes.delete(name);
+    return undefined;
+  }
+
+  private async remember(name: string, layout: OciLayout): Promise<void> {
+    const marker = await layoutMarker(layout.root);
+    if (marker !== undefined) this.layouts.set(name, { layout, marker });
   }
 
   /** The repository's index.json, parsed once per version of the file. */
@@ -134,6 +159,16 @@ export class Repositories {
       }
     }
     return dir;
+  }
+}
+
+/** The identity (device and inode) of a layout's `oci-layout` file; undefined when it is gone. */
+async function layoutMarker(root: string): Promise<string | undefined> {
+  try {
+    const info = await lstat(join(root, OCI_LAYOUT_FILE));
+    return info.isFile() ? `${info.dev}:${info.ino}` : undefined;
+  } catch {
+    return undefined;
   }
 }
 
