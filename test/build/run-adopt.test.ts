@@ -9,28 +9,37 @@ import assert from 'node:assert/strict';
 import { type BigIntStats, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { LayerCache } from '../../src/build/run/index.ts';
-import { isOverlayXattr, OPAQUE_XATTR } from '../../src/build/run/rootfs/overlay-whiteouts.ts';
 import { readTreeXattrs } from '../../src/tar/xattr-read.ts';
 import { scratch } from '../helpers/tmp.ts';
 import { dataBaseLayer, EVERY_CHANGE, FIXTURE_TIME, nextLayer, sh, stepRunner } from './run-fixtures.ts';
+
+/** overlayfs's marks that only an upper directory acts on: inert in a lower one. */
+const INERT = new Set(['trusted.overlay.origin', 'trusted.overlay.impure', 'trusted.overlay.uuid']);
+
+/** Attributes of `path` but the inert ones, in a stable form. */
+function attributesOf(xattrs: ReturnType<typeof readTreeXattrs>, path: string): string {
+  return [...(xattrs.get(path) ?? new Map<string, Buffer>())]
+    .filter(([key]) => !INERT.has(key))
+    .map(([key, value]) => `${key}=${value.toString('hex')}`)
+    .sort()
+    .join(',');
+}
 
 /** Every path below `root` with what an overlay lower directory shows of it, in a stable form. */
 function describeTree(root: string): Map<string, string> {
   const xattrs = readTreeXattrs(root);
   const top = lstatSync(root);
-  // The root's mode and owner become the next step's root's; its time is never seen.
-  const out = new Map<string, string>([['', `mode=${top.mode.toString(8)} owner=${top.uid}:${top.gid}`]]);
+  // The root's mode, owner and attributes; its time is never seen (the next step's root is new).
+  const out = new Map<string, string>([
+    ['', `mode=${top.mode.toString(8)} owner=${top.uid}:${top.gid} attrs=[${attributesOf(xattrs, '')}]`],
+  ]);
   const inodes = new Map<bigint, string>();
   const visit = (rel: string): void => {
     for (const name of readdirSync(rel === '' ? root : `${root}/${rel}`).sort()) {
       const path = rel === '' ? name : `${rel}/${name}`;
       const abs = `${root}/${path}`;
       const st: BigIntStats = lstatSync(abs, { bigint: true });
-      // Attributes overlayfs acts on in a lower directory: the layer's own, and the opaque mark.
-      const attrs = [...(xattrs.get(path) ?? new Map<string, Buffer>())]
-        .filter(([key]) => !isOverlayXattr(key) || key === OPAQUE_XATTR)
-        .map(([key, value]) => `${key}=${value.toString('hex')}`)
-        .sort();
+      const attrs = attributesOf(xattrs, path);
       // A whiteout (a 0/0 character device) hides its name: nothing sees its time.
       const whiteout = st.isCharacterDevice() && st.rdev === 0n;
       const mtime = whiteout ? '' : ` mtime=${st.mtimeNs}`;
@@ -110,8 +119,22 @@ test('a step that writes the layer an earlier step kept leaves the kept director
   // Clamped to a past time: two runs in different seconds still write the same layer.
   const step = { command: sh('echo same > /data/same-file'), timestamp: FIXTURE_TIME + 3600 };
   const first = await run([base], step);
+  assert.ok(first.layer);
+  const kept = lstatSync(new LayerCache(cacheRoot).pathOf(first.layer.diffId));
   const second = await run([base], step);
-  assert.ok(first.layer && second.layer);
+  assert.ok(second.layer);
   assert.equal(second.layer.diffId, first.layer.diffId);
+  assert.equal(lstatSync(new LayerCache(cacheRoot).pathOf(second.layer.diffId)).ino, kept.ino);
   await assertKeptAsUnpacked(cacheRoot, unpackRoot, second.layer);
+});
+
+test('a step writing a name an unpack reads as a whiteout is not kept: the next step unpacks its layer', async (t) => {
+  const base = await dataBaseLayer(t);
+  const { cacheRoot, run } = await stepRunner(t);
+  const step = await run([base], { command: sh('echo x > /data/.wh.keep') });
+  assert.ok(step.layer);
+  assert.ok(!existsSync(new LayerCache(cacheRoot).pathOf(step.layer.diffId)), 'not kept');
+  // Unpacked, the layer removes /data/keep, as it does for any other tool.
+  const next = await run([base, await nextLayer(step.layer)], { command: sh('test ! -e /data/keep') });
+  assert.equal(next.entries, 0);
 });

@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../../digest/index.ts';
+import type { TreeXattrs } from '../../tar/xattr-read.ts';
 import { shapeUpperAsLayer } from './capture/adopt.ts';
 import type { ChangePlan } from './capture/plan.ts';
 import { countEntries, type WritePlanOptions, writePlan } from './capture/write.ts';
@@ -96,7 +97,7 @@ export async function runStep<L = SpooledRunLayer>(options: RunStepOptions<L>): 
       }
       const diffId = diffIdOf(layer);
       if (captured.overlayPlan !== undefined && diffId !== undefined) {
-        adoptUpper(cache, diffId, captured.overlayPlan, writeOptions);
+        adoptUpper(cache, diffId, captured.overlayPlan, captured.xattrs, writeOptions);
       }
     }
     await finish(mounts, dir);
@@ -120,10 +121,16 @@ function diffIdOf(layer: unknown): Digest | undefined {
  * next step does not unpack what this one just wrote. Anything that goes wrong only costs that
  * unpack: the directory is then removed with the step's scratch folder.
  */
-function adoptUpper(cache: LayerCache, diffId: Digest, plan: ChangePlan, options: WritePlanOptions): void {
-  if (existsSync(cache.pathOf(diffId))) return;
+function adoptUpper(
+  cache: LayerCache,
+  diffId: Digest,
+  plan: ChangePlan,
+  recorded: TreeXattrs,
+  options: WritePlanOptions,
+): void {
   try {
-    shapeUpperAsLayer(plan, options);
+    if (existsSync(cache.pathOf(diffId))) return;
+    shapeUpperAsLayer(plan, recorded, options);
   } catch {
     return;
   }

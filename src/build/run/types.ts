@@ -95,7 +95,9 @@ export interface RunStepOptions<L = SpooledRunLayer> {
   readonly timestamp?: number;
   /**
    * Stores the new layer's uncompressed tar and returns what the caller keeps of it; default: a
-   * gzip blob spooled under `cacheRoot` ({@link SpooledRunLayer}).
+   * gzip blob spooled under `cacheRoot` ({@link SpooledRunLayer}). A returned value with a
+   * `diffId` must carry the digest of the tar exactly as given: the step's upper directory is kept
+   * under it as that layer's unpacked form (capture/adopt.ts).
    */
   readonly writeLayer?: (tar: Readable, options: { signal?: AbortSignal }) => Promise<L>;
   /** The runc binary (default `runc` on PATH) and its state directory (default runc's own). */
