@@ -4,7 +4,8 @@
  * into `<root>/layers/<algorithm>/<hex>/`, and reused by DiffID from then on. A layer is
  * unpacked into a temporary folder and renamed into place only once its DiffID has been checked,
  * so a folder under `layers/` is always complete; concurrent unpacks of the same layer (in this
- * process or another) leave one copy.
+ * process or another) leave one copy. A RUN step's upper directory, made into the form an unpack
+ * gives its layer (capture/adopt.ts), is renamed into place the same way ({@link LayerCache.adopt}).
  */
 import { randomBytes } from 'node:crypto';
 import {
