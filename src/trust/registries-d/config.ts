@@ -69,8 +69,14 @@ async function readConfigFile(path: string): Promise<string> {
     if (info.size > MAX_FILE_BYTES) {
       throw new OciError(ErrorCode.TOO_LARGE, `${path} is over ${MAX_FILE_BYTES} bytes`, { data: { path } });
     }
-    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, 0);
+    // Sized by the file, not by the limit (a sync reads these files for every image); one byte
+    // more shows a file that grew since the stat, which is then read again up to the limit.
+    let buffer = Buffer.allocUnsafe(info.size + 1);
+    let { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, 0);
+    if (bytesRead > info.size) {
+      buffer = Buffer.allocUnsafe(MAX_FILE_BYTES + 1);
+      ({ bytesRead } = await handle.read(buffer, 0, buffer.byteLength, 0));
+    }
     if (bytesRead > MAX_FILE_BYTES) {
       throw new OciError(ErrorCode.TOO_LARGE, `${path} is over ${MAX_FILE_BYTES} bytes`, { data: { path } });
     }
