@@ -13,8 +13,8 @@
  * `impure`, `uuid`) stay: they mean something only on an upper directory, and a mounted overlay
  * never shows them. What the directory cannot be made to match is refused ({@link NotAdoptable}),
  * and the layer is then unpacked as before: a written name starting with `.wh.` (an unpack reads
- * it as a whiteout), an attribute the layer does not record (`user.overlay.*`, a malformed name,
- * any on the root), a whiteout with no whiteout device under it (a socket over a lower file).
+ * it as a whiteout), an attribute the layer does not record (`user.overlay.*`, any on the root),
+ * a whiteout with no whiteout device under it.
  */
 import { lstatSync, lutimesSync, rmSync } from 'node:fs';
 import { toUtimesSeconds } from '../../../tar/entry.ts';
