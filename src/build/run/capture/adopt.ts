@@ -44,7 +44,7 @@ export class NotAdoptable extends Error {}
 export function shapeUpperAsLayer(plan: ChangePlan, recorded: TreeXattrs, options: WritePlanOptions): void {
   const root = plan.newRoot;
   const { layerOptions, clamp } = planTimes(options);
-  refuseWhatCannotMatch(plan, recorded);
+  const written = refuseWhatCannotMatch(plan, recorded);
   checkWhiteoutDevices(plan);
   const opaqueKept = new Set<string>();
   for (const item of plan.items) {
@@ -59,11 +59,11 @@ export function shapeUpperAsLayer(plan: ChangePlan, recorded: TreeXattrs, option
       rmSync(item.entry.absPath, { recursive: true, force: true });
     }
   }
+  // Every other path with the mark was removed just above.
   const unmarked: string[] = [];
   for (const [path, attrs] of plan.newXattrs ?? []) {
-    if (path !== '' && attrs.has(OPAQUE_XATTR) && !opaqueKept.has(path) && exists(`${root}/${path}`)) {
+    if (written.has(path) && attrs.has(OPAQUE_XATTR) && !opaqueKept.has(path))
       unmarked.push(`${root}/${path}`);
-    }
   }
   if (unmarked.length > 0) removeXattr(OPAQUE_XATTR, unmarked);
   for (const item of plan.items) {
@@ -73,8 +73,11 @@ export function shapeUpperAsLayer(plan: ChangePlan, recorded: TreeXattrs, option
   }
 }
 
-/** Throws NotAdoptable for a written `.wh.` name, or an attribute on disk the layer leaves out. */
-function refuseWhatCannotMatch(plan: ChangePlan, recorded: TreeXattrs): void {
+/**
+ * Throws NotAdoptable for a written `.wh.` name, or an attribute on disk the layer leaves out;
+ * returns the written paths.
+ */
+function refuseWhatCannotMatch(plan: ChangePlan, recorded: TreeXattrs): Set<string> {
   const written = new Set<string>();
   for (const item of plan.items) {
     if (item.kind !== 'entry' || item.status !== 'emit') continue;
@@ -92,6 +95,7 @@ function refuseWhatCannotMatch(plan: ChangePlan, recorded: TreeXattrs): void {
       throw new NotAdoptable(`${path === '' ? 'the root' : path}: attribute ${name} is not in the layer`);
     }
   }
+  return written;
 }
 
 /** Whether attribute `name` of `path` may stay although the layer does not record it. */
@@ -115,14 +119,5 @@ function checkWhiteoutDevices(plan: ChangePlan): void {
       device = false;
     }
     if (!device) throw new NotAdoptable(`${target}: no whiteout device where the layer has ${item.path}`);
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
