@@ -96,6 +96,8 @@ export interface CarryAlongOptions {
   allReferrers?: boolean;
   /** Only referrers travel (`--remove-signatures --referrers`). */
   removeSignatures?: boolean;
+  /** Every tag of the source repository, when just listed (see `CarryOptions.sourceTags`). */
+  sourceTags?: ReadonlySet<string>;
 }
 
 /** A carry started before its copy: `finish` once the image is written, `cancel` if it is not. */

@@ -250,6 +250,7 @@ async function trustSteps(
           source: item.sourceOptions,
           destination: destinationOptions,
           signal,
+          ...(item.sourceTags !== undefined ? { sourceTags: item.sourceTags } : {}),
         });
       }
       if (flags.signBy !== undefined)

@@ -25,6 +25,11 @@ export interface SyncItem {
   destination: string;
   /** The transport options for the source registry. */
   sourceOptions: TransportOptions;
+  /**
+   * Every tag of the source repository, when the plan listed them: lookups of tags missing from
+   * it (signatures, referrers fallback) can be skipped.
+   */
+  sourceTags?: ReadonlySet<string>;
 }
 
 /** Where and how a sync writes. */
@@ -101,8 +106,9 @@ export async function planRegistrySource(
     try {
       const items: SyncItem[] = [];
       for (const repository of await lister.catalog({ signal })) {
-        for (const tag of await lister.listTags(repository, { signal }))
-          items.push(item(target, bare, repository, `:${tag}`, options));
+        const tags = await lister.listTags(repository, { signal });
+        const known = new Set(tags);
+        for (const tag of tags) items.push(item(target, bare, repository, `:${tag}`, options, known));
       }
       return items;
     } finally {
@@ -118,7 +124,8 @@ export async function planRegistrySource(
   const lister = await open(ref.registry, options);
   try {
     const tags = await lister.listTags(ref.repository, { signal });
-    return tags.map((tag) => item(target, ref.registry, ref.repository, `:${tag}`, options));
+    const known = new Set(tags);
+    return tags.map((tag) => item(target, ref.registry, ref.repository, `:${tag}`, options, known));
   } finally {
     await lister.close();
   }
@@ -161,6 +168,18 @@ export async function planYamlSource(
       }
       return tags;
     };
+    const sets = new Map<string, ReadonlySet<string>>();
+    // The listed tags as a set, shared by the repository's items; undefined when it was not listed.
+    const knownOf = async (repository: string): Promise<ReadonlySet<string> | undefined> => {
+      const tags = listed.get(repository);
+      if (tags === undefined) return undefined;
+      let known = sets.get(repository);
+      if (known === undefined) {
+        known = new Set(await tags);
+        sets.set(repository, known);
+      }
+      return known;
+    };
     // Every listing the selection needs is started at once (a few in flight), then read in order.
     for (const [repository, pins] of Object.entries(selection.images))
       if (pins.length === 0) tagsOf(repository);
@@ -169,17 +188,20 @@ export async function planYamlSource(
     try {
       for (const [repository, pins] of Object.entries(selection.images)) {
         const chosen = pins.length > 0 ? pins : await tagsOf(repository);
-        for (const p of chosen) items.push(item(target, registry, repository, pinOf(p), own));
+        const known = await knownOf(repository);
+        for (const p of chosen) items.push(item(target, registry, repository, pinOf(p), own, known));
       }
       for (const [repository, pattern] of Object.entries(selection.tagRegex)) {
         const where = `${registry}/${repository}`;
+        const known = await knownOf(repository);
         for (const tag of tagsMatching(await tagsOf(repository), pattern, where))
-          items.push(item(target, registry, repository, `:${tag}`, own));
+          items.push(item(target, registry, repository, `:${tag}`, own, known));
       }
       for (const [repository, range] of Object.entries(selection.semver)) {
         const where = `${registry}/${repository}`;
+        const known = await knownOf(repository);
         for (const tag of tagsInRange(await tagsOf(repository), range, where))
-          items.push(item(target, registry, repository, `:${tag}`, own));
+          items.push(item(target, registry, repository, `:${tag}`, own, known));
       }
     } finally {
       await Promise.allSettled(listed.values());
@@ -197,10 +219,12 @@ function item(
   repository: string,
   pin: string,
   sourceOptions: TransportOptions,
+  sourceTags?: ReadonlySet<string>,
 ): SyncItem {
   return {
     source: `${registry}/${repository}${pin}`,
     destination: destinationFor(target, registry, repository, pin),
     sourceOptions,
+    ...(sourceTags !== undefined ? { sourceTags } : {}),
   };
 }

@@ -17,6 +17,11 @@ import { nextLink } from './url.ts';
 export interface ReferrersOptions extends CallOptions {
   /** Only referrers of this artifact type (end-12b); filtered here when the registry did not. */
   artifactType?: string;
+  /**
+   * Every tag of the repository, listed just before (a sync's listing): when the fallback tag is
+   * not among them it is not asked for. Without it, the fallback tag is always asked for.
+   */
+  knownTags?: ReadonlySet<string>;
 }
 
 /** The referrers of a subject and where they were found. */
@@ -126,9 +131,10 @@ async function readFallbackIndex(
   client: RegistryClient,
   repository: string,
   subject: string,
-  options: CallOptions,
+  options: CallOptions & { knownTags?: ReadonlySet<string> },
   strict = false,
 ): Promise<Descriptor[] | undefined> {
+  if (options.knownTags !== undefined && !options.knownTags.has(referrersTag(subject))) return undefined;
   let fetched: Awaited<ReturnType<RegistryClient['getManifest']>>;
   try {
     fetched = await client.getManifest(repository, referrersTag(subject), options);

@@ -37,6 +37,12 @@ export interface CarryOptions extends OperationOptions {
    * `.sig` manifest and simple signatures are left behind.
    */
   removeSignatures?: boolean;
+  /**
+   * Every tag of the source repository, listed just before (a sync's listing): the cosign `.sig`
+   * tag and the referrers fallback tag are asked for only when listed, sparing two requests per
+   * unsigned image. Without it, both are always asked for.
+   */
+  sourceTags?: ReadonlySet<string>;
 }
 
 /** How many signatures of each kind were carried. */
@@ -69,8 +75,9 @@ async function gather(
 ): Promise<Found> {
   // The three places are independent: asked at once, a copy waits for one round trip, not three.
   // All three are settled before any failure is passed on, so none runs on after the store closes.
+  const known = options.sourceTags;
   const settled = await Promise.allSettled([
-    store === undefined || !want.signature
+    store === undefined || !want.signature || known?.has(signatureTag(digest)) === false
       ? undefined
       : store.readTag(signatureTag(digest), options).catch((err: unknown) => {
           if (!isContentError(err)) throw err;
@@ -81,14 +88,16 @@ async function gather(
         }),
     store === undefined
       ? []
-      : store.referrers(digest, undefined, options).then(
-          (found) => found.slice(0, MAX_SIGNATURES),
-          (err: unknown) => {
-            if (!isContentError(err)) throw err;
-            options.onWarning?.(`the referrers of ${digest} are not carried: ${err.message}`);
-            return [];
-          },
-        ),
+      : store
+          .referrers(digest, undefined, known !== undefined ? { ...options, knownTags: known } : options)
+          .then(
+            (found) => found.slice(0, MAX_SIGNATURES),
+            (err: unknown) => {
+              if (!isContentError(err)) throw err;
+              options.onWarning?.(`the referrers of ${digest} are not carried: ${err.message}`);
+              return [];
+            },
+          ),
     want.lookaside && isRegistry(transportOf(name).label) ? readSimple(name, digest, options) : [],
   ] as const);
   for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;

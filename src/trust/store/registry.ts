@@ -6,7 +6,7 @@ import { formatName, type Reference } from '../../reference/index.ts';
 import { parseTopDocument } from '../../spec/parse.ts';
 import type { Descriptor, TopDocument } from '../../spec/types.ts';
 import type { RegistrySource } from '../../transports/registry/index.ts';
-import type { SignatureStore } from './types.ts';
+import type { ReferrersLookup, SignatureStore } from './types.ts';
 
 /** Docker Hub as go-containerregistry names it in `Repository.Name()`, which cosign claims. */
 const COSIGN_DOCKER_HUB = 'index.docker.io';
@@ -47,7 +47,7 @@ export function registryStore(source: RegistrySource): SignatureStore {
       const reference = tag ?? digestBytes(bytes);
       return (await client.putManifest(repository, reference, bytes, mediaType, options)).digest;
     },
-    async referrers(subject, artifactType, options: OperationOptions = {}) {
+    async referrers(subject, artifactType, options: ReferrersLookup = {}) {
       const found = await client.referrers(repository, subject, {
         ...options,
         ...(artifactType !== undefined ? { artifactType } : {}),

@@ -6,6 +6,15 @@ import type { Digest } from '../../digest/index.ts';
 import type { OperationOptions } from '../../image/types.ts';
 import type { Descriptor, TopDocument } from '../../spec/types.ts';
 
+/** Options of {@link SignatureStore.referrers}. */
+export interface ReferrersLookup extends OperationOptions {
+  /**
+   * Every tag of the repository, listed just before: a registry without the referrers API is
+   * not asked for a fallback tag missing from it.
+   */
+  knownTags?: ReadonlySet<string>;
+}
+
 /** A place holding an image and its signatures. */
 export interface SignatureStore {
   /** The image name it was opened with, for messages. */
@@ -38,7 +47,7 @@ export interface SignatureStore {
     options?: OperationOptions,
   ): Promise<Digest>;
   /** The descriptors of the manifests whose `subject` is `subject` (of `artifactType` when given). */
-  referrers(subject: Digest, artifactType?: string, options?: OperationOptions): Promise<Descriptor[]>;
+  referrers(subject: Digest, artifactType?: string, options?: ReferrersLookup): Promise<Descriptor[]>;
   /** The image name pinned to `digest` (`REPO@sha256:…`, `oci:DIR@sha256:…`). */
   pinned(digest: Digest): string;
   /** Releases connections. Idempotent. */
