@@ -7,6 +7,7 @@
  * dead buffers every few MiB, mostly while they are still young. See docs/DECISIONS.md.
  */
 import { obtainGc } from '../compress/gc-hook.ts';
+import { fullCollectionGrowth } from './memory-budget.ts';
 
 /** ArrayBuffer bytes below which nothing is collected: short commands never reach it. */
 const THRESHOLD = 8 << 20;
@@ -15,14 +16,6 @@ const THRESHOLD = 8 << 20;
  * about a millisecond, and a chunk read, hashed and written dies young).
  */
 const YOUNG_GROWTH = 4 << 20;
-/**
- * Growth over the lowest total seen since the last full collection (its own result, or lower)
- * before the next full one: chunks that stayed in flight long enough to be promoted are freed only
- * by it. Measured from the live total, so a command that keeps buffers alive on purpose (a build's
- * compression queue) is not collected over and over for nothing. The first full collection comes
- * with the first young one that leaves {@link THRESHOLD} or more.
- */
-const FULL_GROWTH = 6 << 20;
 const INTERVAL_MS = 20;
 
 let started = false;
@@ -48,7 +41,12 @@ export function startMemoryGovernor(): void {
     if (live < THRESHOLD || live < youngFloor + YOUNG_GROWTH) return;
     gc({ type: 'minor', execution: 'sync' });
     live = process.memoryUsage().arrayBuffers;
-    if (live >= THRESHOLD && live >= fullFloor + FULL_GROWTH) {
+    // Growth over the lowest total seen since the last full collection (its own result, or lower)
+    // before the next full one: chunks that stayed in flight long enough to be promoted are freed
+    // only by it. Measured from the live total, so a command that keeps buffers alive on purpose
+    // (a build's compression queue) is not collected over and over for nothing. The first full
+    // collection comes with the first young one that leaves THRESHOLD or more.
+    if (live >= THRESHOLD && live >= fullFloor + fullCollectionGrowth()) {
       gc({ type: 'major', execution: 'sync' });
       live = process.memoryUsage().arrayBuffers;
       fullFloor = live;

@@ -3,6 +3,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { copyImage, DEFAULT_COPY_JOBS } from '../../copy/index.ts';
 import { pinnedSource } from '../../trust/policy/pinned-source.ts';
 import { printWritten, transportOptions, withSink, withSource } from '../context.ts';
+import { widenFullCollections } from '../memory-budget.ts';
 import { createProgress } from '../progress.ts';
 import { addSideRegistryOptions } from '../registry-flags.ts';
 import { UsageError } from '../run.ts';
@@ -78,6 +79,8 @@ export function copyCommand() {
     .action(async (src, dst, options, command) => {
       if (options.platform && options.allPlatforms)
         throw new UsageError('--platform and --all-platforms exclude each other');
+      // Without re-compression no chunk comes from a gzip worker: most die young.
+      if (options.compression === undefined || options.compression === 'none') widenFullCollections();
       const progress = await createProgress({ json: options.json, quiet: options.quiet });
       const signal = commandSignal();
       const extraTags = options.additionalTag ?? [];

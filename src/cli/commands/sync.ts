@@ -15,6 +15,7 @@ import type { ImageSource } from '../../image/types.ts';
 import type { Descriptor } from '../../spec/types.ts';
 import type { TransportOptions } from '../../transports/index.ts';
 import { transportOptions } from '../context.ts';
+import { widenFullCollections } from '../memory-budget.ts';
 import { log, writeLine } from '../output.ts';
 import { addSideRegistryOptions } from '../registry-flags.ts';
 import { UsageError } from '../run.ts';
@@ -96,6 +97,8 @@ export function syncCommand() {
     )
     .option('-q, --quiet', 'no per-image lines on stderr')
     .action(async (src, dst, options, command) => {
+      // A sync copies without re-compressing: its chunks die young (memory-budget.ts).
+      widenFullCollections();
       const sync = await import('../../copy/sync/index.ts');
       const { openSink, openSource, pinned } = await import('../../transports/index.ts');
       const signal = commandSignal();

@@ -4,6 +4,7 @@ import { unpackBundle } from '../../bundle/index.ts';
 import { openImage } from '../../image/image.ts';
 import { pinnedSource } from '../../trust/policy/pinned-source.ts';
 import { transportOptions, withSource } from '../context.ts';
+import { widenFullCollections } from '../memory-budget.ts';
 import { log } from '../output.ts';
 import { commandSignal } from '../signal.ts';
 import { enforceImagePolicy } from '../trust-policy.ts';
@@ -23,6 +24,8 @@ export function unpackCommand() {
     .option('--insecure-policy', 'do not check the image against any trust policy')
     .option('--registries.d <dir>', 'the registries.d folder saying where signatures are stored')
     .action(async (name, bundle, options, command) => {
+      // An unpack compresses nothing: its chunks die young (memory-budget.ts).
+      widenFullCollections();
       // An interrupted unpack removes the bundle it created (or empties the one it was given).
       const signal = commandSignal();
       await withSource(name, command, async (source) => {
