@@ -13,7 +13,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** The collector, as `--expose-gc` gives it. */
-export type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
+export type GcFunction = (options?: {
+  type?: 'major' | 'minor';
+  execution?: 'sync' | 'async';
+  /** `last-resort`: a memory-reducing collection that also shrinks the young generation. */
+  flavor?: 'regular' | 'last-resort';
+}) => void;
 
 /** Contexts made before giving up (each costs about a millisecond; the race is rare). */
 const ATTEMPTS = 8;

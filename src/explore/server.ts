@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import { createExplorerHandler, type ExplorerOptions } from './handler.ts';
+import { returnMemoryAfterHeavyRequests } from './memory-return.ts';
 
 /** A running explorer: its URL, and how to stop it. */
 export interface RunningExplorer {
@@ -27,7 +28,10 @@ export function parseListen(value = '127.0.0.1:0'): { host: string; port: number
   return { host: (match[1] ?? match[2]) as string, port };
 }
 
-/** Starts an explorer on `listen` (default `127.0.0.1:0`, a free loopback port) and resolves once it listens. */
+/**
+ * Starts an explorer on `listen` (default `127.0.0.1:0`, a free loopback port) and resolves once it
+ * listens; after a heavy request it gives its memory back (memory-return.ts).
+ */
 export async function startExplorer(
   options: ExplorerOptions & { listen?: string },
 ): Promise<RunningExplorer> {
@@ -46,6 +50,7 @@ export async function startExplorer(
     }
     void handler(req, res);
   });
+  returnMemoryAfterHeavyRequests(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
