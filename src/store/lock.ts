@@ -5,7 +5,7 @@
  * A lock whose holder died (same host, pid gone) or that is far too old (another host) is broken.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFile, constants as fsConstants, link, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, constants as fsConstants, link, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, isOciError, OciError, toOciError } from '../errors/index.ts';
@@ -83,7 +83,7 @@ async function acquire(lockPath: string, options: LockOptions): Promise<string> 
   } catch (err) {
     throw toOciError(err);
   } finally {
-    await rm(staging, { force: true });
+    await removeFile(staging);
   }
 }
 
@@ -110,26 +110,25 @@ async function tryPlace(staging: string, lockPath: string): Promise<boolean> {
 /**
  * The lock file's content and mtime, undefined when there is none. Only a regular file is opened:
  * a FIFO, folder or symlink planted as the lock reads as an unreadable lock (so it goes stale and
- * is broken) and is never opened, so it cannot block or redirect the read.
+ * is broken) and is never opened, so it cannot block or redirect the read. The lock is read at
+ * every acquisition and release, so the common case makes one lstat, one fstat and one read.
  */
 async function readLock(path: string): Promise<{ raw: string; mtimeMs: number } | undefined> {
-  const info = await lstatEntry(path);
-  if (info === undefined) return undefined;
-  const special = { raw: `${entryKind(info)} ${info.dev}:${info.ino}`, mtimeMs: info.mtimeMs };
-  if (!info.isFile()) return special;
   try {
-    const { handle } = await openRegularFile(path);
+    const { handle, size, mtimeMs } = await openRegularFile(path);
     try {
-      const { mtimeMs } = await handle.stat();
-      return { raw: (await readAtMost(handle, MAX_LOCK_BYTES)).toString('utf8'), mtimeMs };
+      return { raw: (await readAtMost(handle, MAX_LOCK_BYTES, size)).toString('utf8'), mtimeMs };
     } finally {
       await handle.close().catch(() => {});
     }
   } catch (err) {
     if (isOciError(err, ErrorCode.NOT_FOUND)) return undefined;
-    if (isOciError(err, ErrorCode.INVALID_LAYOUT)) return special;
-    throw err;
+    if (!isOciError(err, ErrorCode.INVALID_LAYOUT)) throw err;
   }
+  // Not a regular file: what it is and which entry, so a replaced one reads differently.
+  const info = await lstatEntry(path);
+  if (info === undefined) return undefined;
+  return { raw: `${entryKind(info)} ${info.dev}:${info.ino}`, mtimeMs: info.mtimeMs };
 }
 
 async function observe(lockPath: string): Promise<Observed | undefined> {
@@ -171,11 +170,20 @@ async function breakLock(lockPath: string, observed: Observed): Promise<void> {
     const taken = (await readLock(grave))?.raw;
     if (taken !== observed.raw) await link(grave, lockPath).catch(() => {});
   } finally {
-    await rm(grave, { force: true });
+    await removeFile(grave);
   }
 }
 
 async function release(lockPath: string, token: string): Promise<void> {
   const observed = await observe(lockPath).catch(() => undefined);
-  if (observed?.owner?.token === token) await rm(lockPath, { force: true });
+  if (observed?.owner?.token === token) await removeFile(lockPath);
+}
+
+/** Unlinks a file that may already be gone (`rm` with `force` would lstat it twice first). */
+async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }

@@ -14,10 +14,11 @@ import { BLOBS_DIR } from './blob-path.ts';
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
-/** A regular file opened for reading, with its size as fstat gave it. */
+/** A regular file opened for reading, with its size and modification time as fstat gave them. */
 export interface RegularFile {
   handle: FileHandle;
   size: number;
+  mtimeMs: number;
 }
 
 /** What kind of entry `info` is, in words for messages ("a symbolic link", "a FIFO", …). */
@@ -76,7 +77,7 @@ export async function openRegularFile(path: string): Promise<RegularFile> {
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw notRegularFile(path, entryKind(info));
-    return { handle, size: info.size };
+    return { handle, size: info.size, mtimeMs: info.mtimeMs };
   } catch (err) {
     await handle.close().catch(() => {});
     throw toOciError(err);
