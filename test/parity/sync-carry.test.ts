@@ -2,12 +2,15 @@
  * `ocikit sync` carries each image's cosign signatures (the `.sig` manifest and a sigstore bundle
  * referrer, found through the referrers fallback tag on a registry without the API), and uses the
  * tag listing it made while planning: the signature and fallback tags of an image are asked for
- * only when the listing holds them. An image named by its tag alone (no listing) is still looked up.
+ * only when the listing holds them. An image named by its tag alone (no listing) is still looked up,
+ * and so is an image registries.conf sends to a mirror (the listing is the origin's, and a
+ * signature the mirror holds is carried).
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { freshTags, TAG_LISTING_FRESH_MS } from '../../src/copy/sync/index.ts';
 import { ocikit } from '../helpers/cli.ts';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
@@ -22,13 +25,14 @@ describe('ocikit sync: signatures carried, lookups answered by the listing', () 
   let dir: string;
   let source: RunningRegistry;
   let target: RunningRegistry;
+  let mirror: RunningRegistry;
   let proxy: FaultProxy;
   let signedHex: string;
   let plainHex: string;
 
   before(async () => {
     dir = await makeDir();
-    [source, target] = await Promise.all([startRegistry(), startRegistry()]);
+    [source, target, mirror] = await Promise.all([startRegistry(), startRegistry(), startRegistry()]);
     proxy = await startFaultProxy(source.host);
     const signed = await layoutImage(join(dir, 'layout'), 'signed', 'signed');
     const plain = await layoutImage(join(dir, 'layout'), 'plain', 'plain');
@@ -47,7 +51,7 @@ describe('ocikit sync: signatures carried, lookups answered by the listing', () 
   });
   after(async () => {
     await proxy?.stop();
-    await Promise.all([source?.stop(), target?.stop()]);
+    await Promise.all([source?.stop(), target?.stop(), mirror?.stop()]);
   });
 
   /** The cosign formats (`bundle`, `tag`) that verify on `image` with the test key, sorted. */
@@ -100,4 +104,43 @@ describe('ocikit sync: signatures carried, lookups answered by the listing', () 
     assert.ok(asked.includes(`/v2/plain/manifests/sha256-${plainHex}.sig`), asked.join('\n'));
     assert.ok(asked.includes(`/v2/plain/manifests/sha256-${plainHex}`), asked.join('\n'));
   });
+
+  test('an image read from a mirror: its signature there is looked up and carried, whatever the origin lists', async () => {
+    // The mirror holds another plain:1, signed there only: no tag of the origin names its signature.
+    const mirrored = await layoutImage(join(dir, 'layout'), 'mirrored', 'mirrored');
+    await ok(['copy', '-q', mirrored, `${mirror.host}/plain:1`]);
+    const signing = await ocikit(
+      ['sign', `${mirror.host}/plain:1`, '--key', join(dir, 'cosign.key'), '--format', 'tag'],
+      { env: password },
+    );
+    assert.equal(signing.code, 0, signing.stderr);
+    const conf = join(dir, 'mirror.conf');
+    await writeFile(
+      conf,
+      `[[registry]]\nprefix = "${proxy.host}"\nlocation = "${proxy.host}"\n[[registry.mirror]]\nlocation = "${mirror.host}"\ninsecure = true\n`,
+    );
+    const yaml = join(dir, 'mirrored.yaml');
+    await writeFile(yaml, `${proxy.host}:\n  tls-verify: false\n  images-by-tag-regex:\n    plain: '^1$'\n`);
+    const result = await ocikit([
+      '--registries-conf',
+      conf,
+      'sync',
+      '-q',
+      '--src',
+      'yaml',
+      '--dest-tls-verify=false',
+      yaml,
+      `${target.host}/mirrored`,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await ok(['digest', `${target.host}/mirrored/plain:1`]), await ok(['digest', mirrored]));
+    assert.deepEqual(await verifiedFormats(`${target.host}/mirrored/plain:1`), ['tag']);
+  });
+});
+
+test('a listing answers for the tags it lacks only while fresh: an older one sends the lookups out again', () => {
+  const listing = { tags: new Set(['1']), listedAt: 1_000_000 };
+  assert.equal(freshTags(listing, listing.listedAt + 1000), listing.tags);
+  assert.equal(freshTags(listing, listing.listedAt + TAG_LISTING_FRESH_MS), undefined);
+  assert.equal(freshTags(undefined), undefined);
 });

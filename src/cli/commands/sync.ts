@@ -225,6 +225,7 @@ async function trustSteps(
   finish: (step: SyncFinish) => Promise<void>;
 }> {
   const trust = await import('../trust-policy.ts');
+  const { freshTags } = await import('../../copy/sync/index.ts');
   const policy = { ...flags, registriesD: flags['registries.d'] };
   const first = items[0];
   if (flags.signBy !== undefined && first !== undefined && flags.dryRun !== true)
@@ -249,11 +250,12 @@ async function trustSteps(
       if (flags.removeSignatures !== true) {
         const { carryDirSignatures } = await import('../../transports/dir/index.ts');
         await carryDirSignatures(source, sink, sourceDigest, result.document);
+        const sourceTags = freshTags(item.sourceTags);
         await trust.carryAlong(item.source, item.destination, sourceDigest, result.digest, policy, {
           source: item.sourceOptions,
           destination: destinationOptions,
           signal,
-          ...(item.sourceTags !== undefined ? { sourceTags: item.sourceTags } : {}),
+          ...(sourceTags !== undefined ? { sourceTags } : {}),
         });
       }
       if (flags.signBy !== undefined)

@@ -5,6 +5,7 @@ export { MAX_DIR_DEPTH, MAX_DIR_IMAGES, planDirSource, splitPin } from './dir-so
 export {
   destinationAt,
   destinationFor,
+  freshTags,
   type OpenLister,
   planRegistrySource,
   planYamlSource,
@@ -12,6 +13,8 @@ export {
   type SyncDestinationKind,
   type SyncItem,
   type SyncTarget,
+  TAG_LISTING_FRESH_MS,
+  type TagListing,
 } from './plan.ts';
 export {
   DEFAULT_SYNC_IMAGES,

@@ -27,9 +27,31 @@ export interface SyncItem {
   sourceOptions: TransportOptions;
   /**
    * Every tag of the source repository, when the plan listed them: lookups of tags missing from
-   * it (signatures, referrers fallback) can be skipped.
+   * it (signatures, referrers fallback) can be skipped while the listing is fresh ({@link freshTags}).
    */
-  sourceTags?: ReadonlySet<string>;
+  sourceTags?: TagListing;
+}
+
+/** A repository's tags as the plan listed them, and when the listing was asked for. */
+export interface TagListing {
+  readonly tags: ReadonlySet<string>;
+  /** `Date.now()` when the listing request went out: what it lacks was absent then. */
+  readonly listedAt: number;
+}
+
+/**
+ * How long a listing answers for a tag's absence. A signature pushed after the listing (an image
+ * signed while a long sync runs, a tag moved to a new digest) is not in it: past this age, the
+ * copy asks the registry again, as it does for an image named without a listing.
+ */
+export const TAG_LISTING_FRESH_MS = 30_000;
+
+/** The listed tags while the listing is younger than {@link TAG_LISTING_FRESH_MS}; else undefined. */
+export function freshTags(
+  listing: TagListing | undefined,
+  now = Date.now(),
+): ReadonlySet<string> | undefined {
+  return listing !== undefined && now - listing.listedAt < TAG_LISTING_FRESH_MS ? listing.tags : undefined;
 }
 
 /** Where and how a sync writes. */
@@ -106,8 +128,9 @@ export async function planRegistrySource(
     try {
       const items: SyncItem[] = [];
       for (const repository of await lister.catalog({ signal })) {
+        const listedAt = Date.now();
         const tags = await lister.listTags(repository, { signal });
-        const known = new Set(tags);
+        const known = { tags: new Set(tags), listedAt };
         for (const tag of tags) items.push(item(target, bare, repository, `:${tag}`, options, known));
       }
       return items;
@@ -123,8 +146,9 @@ export async function planRegistrySource(
   }
   const lister = await open(ref.registry, options);
   try {
+    const listedAt = Date.now();
     const tags = await lister.listTags(ref.repository, { signal });
-    const known = new Set(tags);
+    const known = { tags: new Set(tags), listedAt };
     return tags.map((tag) => item(target, ref.registry, ref.repository, `:${tag}`, options, known));
   } finally {
     await lister.close();
@@ -155,10 +179,12 @@ export async function planYamlSource(
     const registry = selection.registry;
     let lister: Promise<RegistryLister> | undefined;
     const listed = new Map<string, Promise<string[]>>();
+    const listedAt = new Map<string, number>();
     const limited = limiter(LISTINGS_AT_ONCE);
     const tagsOf = (repository: string): Promise<string[]> => {
       let tags = listed.get(repository);
       if (tags === undefined) {
+        listedAt.set(repository, Date.now());
         lister ??= open(registry, own);
         const from = lister;
         tags = limited(async () => (await from).listTags(repository, { signal }));
@@ -168,14 +194,14 @@ export async function planYamlSource(
       }
       return tags;
     };
-    const sets = new Map<string, ReadonlySet<string>>();
+    const sets = new Map<string, TagListing>();
     // The listed tags as a set, shared by the repository's items; undefined when it was not listed.
-    const knownOf = async (repository: string): Promise<ReadonlySet<string> | undefined> => {
+    const knownOf = async (repository: string): Promise<TagListing | undefined> => {
       const tags = listed.get(repository);
       if (tags === undefined) return undefined;
       let known = sets.get(repository);
       if (known === undefined) {
-        known = new Set(await tags);
+        known = { tags: new Set(await tags), listedAt: listedAt.get(repository) as number };
         sets.set(repository, known);
       }
       return known;
@@ -219,7 +245,7 @@ function item(
   repository: string,
   pin: string,
   sourceOptions: TransportOptions,
-  sourceTags?: ReadonlySet<string>,
+  sourceTags?: TagListing,
 ): SyncItem {
   return {
     source: `${registry}/${repository}${pin}`,

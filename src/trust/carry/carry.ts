@@ -40,7 +40,8 @@ export interface CarryOptions extends OperationOptions {
   /**
    * Every tag of the source repository, listed just before (a sync's listing): the cosign `.sig`
    * tag and the referrers fallback tag are asked for only when listed, sparing two requests per
-   * unsigned image. Without it, both are always asked for.
+   * unsigned image. Without it, or when registries.conf sends the reads to a mirror or another
+   * location, both are always asked for.
    */
   sourceTags?: ReadonlySet<string>;
 }
@@ -75,7 +76,8 @@ async function gather(
 ): Promise<Found> {
   // The three places are independent: asked at once, a copy waits for one round trip, not three.
   // All three are settled before any failure is passed on, so none runs on after the store closes.
-  const known = options.sourceTags;
+  // A listing of the named repository speaks for it only: not for a mirror the reads went to.
+  const known = store?.remapped === true ? undefined : options.sourceTags;
   const settled = await Promise.allSettled([
     store === undefined || !want.signature || known?.has(signatureTag(digest)) === false
       ? undefined

@@ -24,6 +24,7 @@ export function registryStore(source: RegistrySource): SignatureStore {
     parseTopDocument(fetched.bytes, fetched.mediaType ? { contentType: fetched.mediaType } : {});
   return {
     name: source.name,
+    remapped: source.pulledFrom !== undefined,
     identity: cosignIdentity(reference),
     resolve: (options) => source.resolve(options),
     async readTag(tag, options: OperationOptions = {}) {

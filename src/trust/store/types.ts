@@ -20,6 +20,11 @@ export interface SignatureStore {
   /** The image name it was opened with, for messages. */
   readonly name: string;
   /**
+   * True when registries.conf sent the reads elsewhere than the name says (a mirror, a remapped
+   * location): a listing of the named repository then says nothing of what this store holds.
+   */
+  readonly remapped?: boolean;
+  /**
    * The `docker-reference` a tag-scheme payload claims by default: the repository as cosign
    * names it (`index.docker.io/library/x` on Docker Hub); for a layout, its tag. Undefined when
    * there is nothing to claim (a layout image named without a tag).
