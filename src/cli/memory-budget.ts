@@ -6,7 +6,9 @@
  * The default step is small: the gzip workers' output outlives young collections, and a build or
  * an `append` peaked 20 MiB higher with the wide step (bench/memory.ts). A command that compresses
  * nothing (a copy, a sync, an unpack) frees most chunks young; each full collection there is pure
- * cost (a 480 MB pull made 38-39 of them, 270-310 ms of its main thread), so it widens the step.
+ * cost (a cold pull of the 532 MB bench image made 41 of them, 270-310 ms of its main thread), so
+ * it widens the step; an unpack's peak then grows about twice as much (+13 -> +27-32 MiB at 1 GiB,
+ * within its 50 MiB).
  * See docs/DECISIONS.md, "A memory governor in the CLI process".
  */
 

@@ -6,15 +6,18 @@
  * from 67 to 145 MiB over six requests). A regular full collection frees the objects but not the
  * committed space; V8's memory-reducing collection (the `last-resort` flavour, what a low-memory
  * notification runs) shrinks the young generation and returns the pages. It runs once a request
- * that took long ends with no other in flight, so it costs an interactive user nothing and a
- * burst of requests one collection at its end (tens of milliseconds on a heap this size).
+ * that took long ends with no other in flight, and never more than a tenth of the time: after a
+ * collection that took `g` ms, none runs for `10 g` ms. The `ocikit explore` command turns it on;
+ * a program embedding the explorer decides for its own heap (`startExplorer`'s `returnMemory`).
  * See docs/DECISIONS.md, "explore".
  */
-import type { Server } from 'node:http';
+import type { EventEmitter } from 'node:events';
 import { type GcFunction, obtainGc } from '../compress/gc-hook.ts';
 
 /** A request that took at least this long is taken to have allocated heavily. */
 export const HEAVY_REQUEST_MS = 50;
+/** After a collection of `g` ms, none for `COOLDOWN_FACTOR × g` ms. */
+const COOLDOWN_FACTOR = 10;
 
 /** Options of {@link returnMemoryAfterHeavyRequests}. */
 export interface MemoryReturnOptions {
@@ -22,31 +25,39 @@ export interface MemoryReturnOptions {
   gc?: GcFunction | undefined;
   /** Requests shorter than this leave memory as it is (default {@link HEAVY_REQUEST_MS}). */
   heavyMs?: number;
+  /** The clock, in milliseconds (default `performance.now`). */
+  now?: () => number;
 }
 
 /**
- * After each request of `server` that took at least `heavyMs` and left no other request in flight,
- * runs a memory-reducing full collection; the count of those so far is returned by the getter.
+ * After each request of `server` (an `http.Server`: its `request` events and each response's
+ * `close`) that took at least `heavyMs` and left no other in flight, runs a memory-reducing full
+ * collection unless the last one was too recent; `collections()` counts those run.
  */
 export function returnMemoryAfterHeavyRequests(
-  server: Server,
+  server: EventEmitter,
   options: MemoryReturnOptions = {},
 ): { collections(): number } {
   const gc = 'gc' in options ? options.gc : obtainGc();
   const heavyMs = options.heavyMs ?? HEAVY_REQUEST_MS;
+  const now = options.now ?? (() => performance.now());
   let inFlight = 0;
   let heavySinceCollection = false;
+  let quietUntil = Number.NEGATIVE_INFINITY;
   let collections = 0;
-  server.on('request', (_req, res) => {
+  server.on('request', (_req: unknown, res: EventEmitter) => {
     inFlight++;
-    const started = performance.now();
+    const started = now();
     res.once('close', () => {
       inFlight--;
-      if (performance.now() - started >= heavyMs) heavySinceCollection = true;
-      if (inFlight > 0 || !heavySinceCollection || gc === undefined) return;
+      const ended = now();
+      if (ended - started >= heavyMs) heavySinceCollection = true;
+      if (inFlight > 0 || !heavySinceCollection || gc === undefined || ended < quietUntil) return;
       heavySinceCollection = false;
       collections++;
       gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+      const collected = now();
+      quietUntil = collected + COOLDOWN_FACTOR * (collected - ended);
     });
   });
   return { collections: () => collections };

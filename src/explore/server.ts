@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import { createExplorerHandler, type ExplorerOptions } from './handler.ts';
-import { returnMemoryAfterHeavyRequests } from './memory-return.ts';
+import { type MemoryReturnOptions, returnMemoryAfterHeavyRequests } from './memory-return.ts';
 
 /** A running explorer: its URL, and how to stop it. */
 export interface RunningExplorer {
@@ -28,13 +28,20 @@ export function parseListen(value = '127.0.0.1:0'): { host: string; port: number
   return { host: (match[1] ?? match[2]) as string, port };
 }
 
-/**
- * Starts an explorer on `listen` (default `127.0.0.1:0`, a free loopback port) and resolves once it
- * listens; after a heavy request it gives its memory back (memory-return.ts).
- */
-export async function startExplorer(
-  options: ExplorerOptions & { listen?: string },
-): Promise<RunningExplorer> {
+/** Options of {@link startExplorer}: the explorer's, where it listens, and its memory policy. */
+export interface StartExplorerOptions extends ExplorerOptions {
+  /** `HOST:PORT` (default `127.0.0.1:0`, a free loopback port). */
+  listen?: string;
+  /**
+   * After a heavy request, run a memory-reducing full collection of this process's heap
+   * (memory-return.ts; default false; options to tune it). The `ocikit explore` command turns it
+   * on; a program embedding the explorer decides for its own heap.
+   */
+  returnMemory?: boolean | MemoryReturnOptions;
+}
+
+/** Starts an explorer as {@link StartExplorerOptions} say, and resolves once it listens. */
+export async function startExplorer(options: StartExplorerOptions): Promise<RunningExplorer> {
   const { host, port } = parseListen(options.listen);
   const handler = createExplorerHandler(options);
   const loopback = LOOPBACK.has(host);
@@ -50,7 +57,9 @@ export async function startExplorer(
     }
     void handler(req, res);
   });
-  returnMemoryAfterHeavyRequests(server);
+  const { returnMemory } = options;
+  if (returnMemory !== undefined && returnMemory !== false)
+    returnMemoryAfterHeavyRequests(server, returnMemory === true ? {} : returnMemory);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -71,6 +71,7 @@ export function exploreCommand() {
           listen: options.listen,
           transportOptions: transport,
           trust,
+          returnMemory: true,
         });
         await writeLine(explorer.url);
         if (options.open === true) openBrowser(explorer.url);
