@@ -5,7 +5,7 @@
  * A lock whose holder died (same host, pid gone) or that is far too old (another host) is broken.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFile, constants as fsConstants, link, rename, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, constants as fsConstants, link, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, isOciError, OciError, toOciError } from '../errors/index.ts';
@@ -170,7 +170,8 @@ async function breakLock(lockPath: string, observed: Observed): Promise<void> {
     const taken = (await readLock(grave))?.raw;
     if (taken !== observed.raw) await link(grave, lockPath).catch(() => {});
   } finally {
-    await removeFile(grave);
+    // What was broken may be a folder planted as the lock: removed whole (rm follows no symlink).
+    await rm(grave, { recursive: true, force: true });
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
@@ -227,4 +227,22 @@ test('a FIFO planted as the index lock is never opened: the writer times out wit
     (layout as OciLayout).withIndexLock(async () => undefined, { timeoutMs: 50 }),
     (e: unknown) => isOciError(e, 'LOCKED'),
   );
+});
+
+test('a folder planted as the index lock goes stale like any unreadable lock and is removed', async (t) => {
+  const { layout } = await setup(t);
+  const planted = join(layout.root, INDEX_LOCK_FILE);
+  await mkdir(join(planted, 'inside'), { recursive: true });
+  const old = new Date(Date.now() - 60_000);
+  await utimes(planted, old, old);
+  let ran = false;
+  await (layout as OciLayout).withIndexLock(
+    async () => {
+      ran = true;
+    },
+    { timeoutMs: 5000 },
+  );
+  assert.ok(ran);
+  const left = (await readdir(layout.root)).filter((name) => name.startsWith(INDEX_LOCK_FILE));
+  assert.deepEqual(left, [], 'the planted folder (or its renamed grave) is left behind');
 });
