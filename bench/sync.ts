@@ -2,7 +2,8 @@
  * `sync` of 20 images (4 gzip layers each: a base all share, then three of their own) from one
  * loopback Distribution registry to another, listed in one YAML file: `ocikit sync` against
  * `skopeo sync` with the same file, each into a fresh destination registry (cold), then run again
- * on what it wrote (warm: nothing changed, nothing to copy).
+ * on what it wrote (warm: nothing changed, nothing to copy). The tools take turns, round by round,
+ * and each figure is the best of its rounds.
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +13,8 @@ import { BENCH_DIR, OCIKIT, type Row, timeShell } from './lib.ts';
 import { writeTree } from './trees.ts';
 
 const IMAGES = 20;
-const RUNS = 3;
+/** Rounds per tool; the tools alternate round by round, so a noisy moment hits both alike. */
+const RUNS = 5;
 
 /**
  * Runs a shell command and returns its wall time in seconds, keeping this process's event loop
@@ -36,20 +38,37 @@ function timeCommand(command: string): Promise<number> {
   });
 }
 
-/** Best cold and warm times of `command(destinationHost)`, each run into a new registry. */
-async function measure(command: (host: string) => string): Promise<{ cold: number; warm: number }> {
-  let cold = Number.POSITIVE_INFINITY;
-  let warm = Number.POSITIVE_INFINITY;
+/** Cold and warm times of `command(destinationHost)` into a new registry: one round. */
+async function round(command: (host: string) => string): Promise<{ cold: number; warm: number }> {
+  const destination = await startRegistry();
+  try {
+    const cold = await timeCommand(command(destination.host));
+    const warm = await timeCommand(command(destination.host));
+    return { cold, warm };
+  } finally {
+    await destination.stop();
+  }
+}
+
+/**
+ * The best cold and warm times of each command over {@link RUNS} rounds, the commands taking
+ * turns (the first goes first in even rounds, second in odd ones).
+ */
+async function measure(
+  commands: Array<(host: string) => string>,
+): Promise<Array<{ cold: number; warm: number }>> {
+  const best = commands.map(() => ({ cold: Number.POSITIVE_INFINITY, warm: Number.POSITIVE_INFINITY }));
   for (let i = 0; i < RUNS; i++) {
-    const destination = await startRegistry();
-    try {
-      cold = Math.min(cold, await timeCommand(command(destination.host)));
-      warm = Math.min(warm, await timeCommand(command(destination.host)));
-    } finally {
-      await destination.stop();
+    const order = commands.map((_, at) => at);
+    if (i % 2 === 1) order.reverse();
+    for (const at of order) {
+      const times = await round(commands[at] as (host: string) => string);
+      const kept = best[at] as { cold: number; warm: number };
+      kept.cold = Math.min(kept.cold, times.cold);
+      kept.warm = Math.min(kept.warm, times.warm);
     }
   }
-  return { cold, warm };
+  return best;
 }
 
 /** Builds the images into a source registry, then times both tools. */
@@ -79,10 +98,10 @@ export async function benchSync(): Promise<Row[]> {
       yaml,
       `${source.host}:\n  tls-verify: false\n  images:\n${names.map((n) => `    ${n}: []\n`).join('')}`,
     );
-    const ocikit = await measure((host) => `${OCIKIT} sync -q --src yaml ${yaml} ${host}/mirror`);
-    const skopeo = await measure(
+    const [ocikit, skopeo] = (await measure([
+      (host) => `${OCIKIT} sync -q --src yaml ${yaml} ${host}/mirror`,
       (host) => `skopeo sync --src yaml --dest docker --dest-tls-verify=false ${yaml} ${host}/mirror`,
-    );
+    ])) as [{ cold: number; warm: number }, { cold: number; warm: number }];
     return [
       {
         operation: `sync ${IMAGES} images x 4 layers, cold`,
