@@ -32,19 +32,18 @@ export interface MemoryReturnOptions {
 /**
  * After each request of `server` (an `http.Server`: its `request` events and each response's
  * `close`) that took at least `heavyMs` and left no other in flight, runs a memory-reducing full
- * collection unless the last one was too recent; `collections()` counts those run.
+ * collection unless the last one was too recent.
  */
 export function returnMemoryAfterHeavyRequests(
   server: EventEmitter,
   options: MemoryReturnOptions = {},
-): { collections(): number } {
+): void {
   const gc = 'gc' in options ? options.gc : obtainGc();
   const heavyMs = options.heavyMs ?? HEAVY_REQUEST_MS;
   const now = options.now ?? (() => performance.now());
   let inFlight = 0;
   let heavySinceCollection = false;
   let quietUntil = Number.NEGATIVE_INFINITY;
-  let collections = 0;
   server.on('request', (_req: unknown, res: EventEmitter) => {
     inFlight++;
     const started = now();
@@ -54,11 +53,9 @@ export function returnMemoryAfterHeavyRequests(
       if (ended - started >= heavyMs) heavySinceCollection = true;
       if (inFlight > 0 || !heavySinceCollection || gc === undefined || ended < quietUntil) return;
       heavySinceCollection = false;
-      collections++;
       gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
       const collected = now();
       quietUntil = collected + COOLDOWN_FACTOR * (collected - ended);
     });
   });
-  return { collections: () => collections };
 }

@@ -70,10 +70,17 @@ describe('ocikit sync: signatures carried, lookups answered by the listing', () 
       .map((r) => r.path)
       .filter((p) => p.includes('/manifests/'));
 
-  async function syncYaml(name: string, images: string, prefix: string): Promise<void> {
+  /** Syncs the YAML selection `images` of the source into `prefix`; `global` goes before `sync`. */
+  async function syncYaml(
+    name: string,
+    images: string,
+    prefix: string,
+    global: string[] = [],
+  ): Promise<void> {
     const yaml = join(dir, `${name}.yaml`);
     await writeFile(yaml, `${proxy.host}:\n  tls-verify: false\n${images}`);
     const result = await ocikit([
+      ...global,
       'sync',
       '-q',
       '--src',
@@ -119,20 +126,10 @@ describe('ocikit sync: signatures carried, lookups answered by the listing', () 
       conf,
       `[[registry]]\nprefix = "${proxy.host}"\nlocation = "${proxy.host}"\n[[registry.mirror]]\nlocation = "${mirror.host}"\ninsecure = true\n`,
     );
-    const yaml = join(dir, 'mirrored.yaml');
-    await writeFile(yaml, `${proxy.host}:\n  tls-verify: false\n  images-by-tag-regex:\n    plain: '^1$'\n`);
-    const result = await ocikit([
+    await syncYaml('mirrored', `  images-by-tag-regex:\n    plain: '^1$'\n`, 'mirrored', [
       '--registries-conf',
       conf,
-      'sync',
-      '-q',
-      '--src',
-      'yaml',
-      '--dest-tls-verify=false',
-      yaml,
-      `${target.host}/mirrored`,
     ]);
-    assert.equal(result.code, 0, result.stderr);
     assert.equal(await ok(['digest', `${target.host}/mirrored/plain:1`]), await ok(['digest', mirrored]));
     assert.deepEqual(await verifiedFormats(`${target.host}/mirrored/plain:1`), ['tag']);
   });

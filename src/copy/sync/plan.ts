@@ -178,39 +178,34 @@ export async function planYamlSource(
     if (selection.certDir !== undefined) own.certDir = selection.certDir;
     const registry = selection.registry;
     let lister: Promise<RegistryLister> | undefined;
-    const listed = new Map<string, Promise<string[]>>();
-    const listedAt = new Map<string, number>();
+    // Each repository is listed once; its tags in registry order, and as the items' listing.
+    const listed = new Map<string, Promise<{ tags: string[]; listing: TagListing }>>();
     const limited = limiter(LISTINGS_AT_ONCE);
-    const tagsOf = (repository: string): Promise<string[]> => {
-      let tags = listed.get(repository);
-      if (tags === undefined) {
-        listedAt.set(repository, Date.now());
+    const listingOf = (repository: string) => {
+      let found = listed.get(repository);
+      if (found === undefined) {
+        const listedAt = Date.now();
         lister ??= open(registry, own);
         const from = lister;
-        tags = limited(async () => (await from).listTags(repository, { signal }));
+        found = limited(async () => {
+          const tags = await (await from).listTags(repository, { signal });
+          return { tags, listing: { tags: new Set(tags), listedAt } };
+        });
         // Awaited in plan order below; a failure is reported there, not as an unhandled rejection.
-        tags.catch(() => {});
-        listed.set(repository, tags);
+        found.catch(() => {});
+        listed.set(repository, found);
       }
-      return tags;
+      return found;
     };
-    const sets = new Map<string, TagListing>();
-    // The listed tags as a set, shared by the repository's items; undefined when it was not listed.
-    const knownOf = async (repository: string): Promise<TagListing | undefined> => {
-      const tags = listed.get(repository);
-      if (tags === undefined) return undefined;
-      let known = sets.get(repository);
-      if (known === undefined) {
-        known = { tags: new Set(await tags), listedAt: listedAt.get(repository) as number };
-        sets.set(repository, known);
-      }
-      return known;
-    };
+    const tagsOf = async (repository: string): Promise<string[]> => (await listingOf(repository)).tags;
+    // The listing shared by the repository's items; undefined when it was not listed.
+    const knownOf = async (repository: string): Promise<TagListing | undefined> =>
+      (await listed.get(repository))?.listing;
     // Every listing the selection needs is started at once (a few in flight), then read in order.
     for (const [repository, pins] of Object.entries(selection.images))
-      if (pins.length === 0) tagsOf(repository);
+      if (pins.length === 0) listingOf(repository);
     for (const repository of [...Object.keys(selection.tagRegex), ...Object.keys(selection.semver)])
-      tagsOf(repository);
+      listingOf(repository);
     try {
       for (const [repository, pins] of Object.entries(selection.images)) {
         const chosen = pins.length > 0 ? pins : await tagsOf(repository);
