@@ -11,7 +11,7 @@
  */
 import { execSync, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RunningRegistry, startRegistry } from '../test/helpers/registry.ts';
 import { BENCH_DIR, OCIKIT, OCIKIT_CLI, type Row, timeShell } from './lib.ts';
@@ -196,7 +196,9 @@ function peakRssMiB(args: string): number {
 /** Peak memory of a push and a pull of an image with one 10 MiB layer, then one 2 GiB layer. */
 export async function benchRealisticMemory(): Promise<MemoryRow[]> {
   const peaks: Record<string, number[]> = { push: [], pull: [] };
-  for (const size of [10 << 20, 2 << 30]) {
+  // Not `2 << 30`: shifts work on 32-bit integers, and that is -2 GiB (the row then measured an
+  // empty layer). The size written is checked below.
+  for (const size of [10 * 2 ** 20, 2 * 2 ** 30]) {
     const work = join(BENCH_DIR, `realistic-memory-${size}`);
     const tree = join(work, 'tree');
     mkdirSync(tree, { recursive: true });
@@ -207,6 +209,7 @@ export async function benchRealisticMemory(): Promise<MemoryRow[]> {
       randomFillSync(block);
       writeFileSync(file, block.subarray(0, Math.min(block.length, size - done)), { flag: 'a' });
     }
+    if (statSync(file).size !== size) throw new Error(`wrote ${statSync(file).size} bytes, not ${size}`);
     const layout = join(work, 'layout');
     // Uncompressed: the memory of moving the bytes, not of compressing them (bench/memory.ts has that).
     timeShell(`${OCIKIT} append scratch ${tree} --compression none -t oci:${layout}:m`);
