@@ -183,7 +183,7 @@ export async function benchCompress(): Promise<Row[]> {
 
   console.error(`output size ocikit/pigz: ${(oursSize / pigzSize).toFixed(3)}`);
 
-  const operation = `gzip a ${Math.round(size / MiB)} MiB tar, ${THREADS} threads`;
+  const operation = `gzip a ${Math.round(size / MiB)} MiB tar, ${THREADS} threads, level ${DEFAULT_GZIP_LEVEL}`;
   return [
     { operation, ocikit: ours, peer: 'gzip -6', peerTime: gzip, target: '<= 0.8x' },
     { operation, ocikit: ours, peer: `pigz -6 -p ${THREADS}`, peerTime: pigz, target: '<= 1.0x' },

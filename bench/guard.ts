@@ -24,6 +24,19 @@ export function limitFromEnv(
   return seconds === 0 ? Number.POSITIVE_INFINITY : seconds * 1000;
 }
 
+/**
+ * A count of timed rounds read from `env[name]` (`fallback` when unset or empty). Throws on anything
+ * but a whole number of at least 1: zero rounds would report a row without running anything.
+ */
+export function runsFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  const runs = raw === undefined || raw.trim() === '' ? fallback : Number(raw);
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new Error(`${name} must be a whole number of rounds, at least 1, got ${JSON.stringify(raw)}`);
+  }
+  return runs;
+}
+
 /** How long one timed command or in-process step may run: `OCIKIT_BENCH_TIMEOUT` seconds, 15 minutes by default. */
 export const COMMAND_TIMEOUT_MS = limitFromEnv('OCIKIT_BENCH_TIMEOUT', 900);
 

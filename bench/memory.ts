@@ -15,6 +15,8 @@ export interface MemoryRow {
   operation: string;
   smallMiB: number;
   largeMiB: number;
+  /** The large input's size, as the table's column says it (`1 GiB` when absent). */
+  largeSize?: string;
 }
 
 /** Runs `ocikit ARGS` under GNU time and returns its peak resident set size in MiB; throws if it fails. */
@@ -64,10 +66,11 @@ export function benchMemory(): MemoryRow[] {
   return rows;
 }
 
-/** Prints the memory table. */
+/** Prints the memory table; the large column is named by the first row's `largeSize`. */
 export function reportMemory(rows: MemoryRow[]): void {
+  const large = `at ${rows[0]?.largeSize ?? '1 GiB'}`;
   console.log(
-    `\n${'peak RSS'.padEnd(34)}${'at 10 MiB'.padStart(14)}${'at 1 GiB'.padStart(14)}${'delta'.padStart(10)}  target`,
+    `\n${'peak RSS'.padEnd(34)}${'at 10 MiB'.padStart(14)}${large.padStart(14)}${'delta'.padStart(10)}  target`,
   );
   for (const r of rows) {
     console.log(

@@ -229,11 +229,13 @@ export async function benchRealisticMemory(): Promise<MemoryRow[]> {
       operation: 'push to a registry (2 GiB)',
       smallMiB: peaks.push?.[0] ?? 0,
       largeMiB: peaks.push?.[1] ?? 0,
+      largeSize: '2 GiB',
     },
     {
       operation: 'pull from a registry (2 GiB)',
       smallMiB: peaks.pull?.[0] ?? 0,
       largeMiB: peaks.pull?.[1] ?? 0,
+      largeSize: '2 GiB',
     },
   ];
 }

@@ -16,10 +16,11 @@ import { makeEntry } from '../src/tar/entry.ts';
 import { END_OF_ARCHIVE, encodeHeader, padding } from '../src/tar/header.ts';
 import { prng } from '../test/helpers/prng.ts';
 import { type RunningRegistry, startRegistry } from '../test/helpers/registry.ts';
+import { runsFromEnv } from './guard.ts';
 import { BENCH_DIR, OCIKIT, type Row } from './lib.ts';
 
 /** Timed runs per cell (the best is kept); `OCIKIT_SCALE_RUNS` overrides. */
-const RUNS = Number(process.env.OCIKIT_SCALE_RUNS ?? 1);
+const RUNS = runsFromEnv('OCIKIT_SCALE_RUNS', 1);
 /** `OCIKIT_SCALE=small` shrinks every size tenfold (a quick check of the suite itself). */
 const SHRINK = process.env.OCIKIT_SCALE === 'small' ? 10 : 1;
 
@@ -291,7 +292,7 @@ async function layersDimension(): Promise<Curve[]> {
     const unpack = measure(`${OCIKIT} unpack oci:${dir}:${tag} ${bundle}`, () => rmSyncShell(bundle));
     const umoci = measure(`umoci unpack --image ${dir}:${tag} ${bundle}`, () => rmSyncShell(bundle));
     rmSyncShell(bundle);
-    add(curves, 'unpack', n, unpack, ['umoci unpack', umoci]);
+    add(curves, 'unpack', n, unpack, ['umoci unpack (+ mtree)', umoci]);
   }
   await rm(work, { recursive: true, force: true });
   return curves;
@@ -320,7 +321,7 @@ async function filesDimension(): Promise<Curve[]> {
     const unpack = measure(`${OCIKIT} unpack oci:${dir}:${tag} ${bundle}`, () => rmSyncShell(bundle));
     const umoci = measure(`umoci unpack --image ${dir}:${tag} ${bundle}`, () => rmSyncShell(bundle));
     rmSyncShell(bundle);
-    add(curves, 'unpack', n, unpack, ['umoci unpack', umoci]);
+    add(curves, 'unpack', n, unpack, ['umoci unpack (+ mtree)', umoci]);
     add(curves, 'validate', n, measure(`${OCIKIT} validate oci:${dir}:${tag}`));
     add(
       curves,

@@ -11,10 +11,11 @@ import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { packAndInstall } from '../test/cli/packed-install.ts';
 import { startRegistry } from '../test/helpers/registry.ts';
+import { runsFromEnv } from './guard.ts';
 import { BENCH_DIR, OCIKIT_CLI, type Row, timeShell } from './lib.ts';
 
 /** Rounds per command; the best round counts. */
-const RUNS = Number(process.env.OCIKIT_STARTUP_RUNS ?? 15);
+const RUNS = runsFromEnv('OCIKIT_STARTUP_RUNS', 15);
 const REPO = join(import.meta.dirname, '..');
 const NODE = process.execPath;
 

@@ -15,6 +15,7 @@ import {
   limitFromEnv,
   runShellBounded,
   runSuites,
+  runsFromEnv,
   type Suite,
   withTimeout,
 } from '../../bench/guard.ts';
@@ -66,6 +67,16 @@ describe('bench guard: timed commands', () => {
     assert.equal(limitFromEnv('LIMIT', 900, { LIMIT: '0' }), Number.POSITIVE_INFINITY);
     assert.throws(() => limitFromEnv('LIMIT', 900, { LIMIT: 'ten' }), /LIMIT must be a number of seconds/);
     assert.throws(() => limitFromEnv('LIMIT', 900, { LIMIT: '-1' }), /LIMIT must be a number of seconds/);
+  });
+
+  test('round counts come from the environment; zero, fractions and nonsense are refused', () => {
+    assert.equal(runsFromEnv('RUNS', 15, {}), 15);
+    assert.equal(runsFromEnv('RUNS', 15, { RUNS: ' ' }), 15);
+    assert.equal(runsFromEnv('RUNS', 15, { RUNS: '3' }), 3);
+    // Zero rounds would report Infinity or 0 for a row without running a thing.
+    for (const bad of ['0', '-2', '1.5', 'many']) {
+      assert.throws(() => runsFromEnv('RUNS', 15, { RUNS: bad }), /RUNS must be a whole number of rounds/);
+    }
   });
 
   test('in-process work that never settles is given up at its limit', async () => {
