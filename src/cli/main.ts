@@ -4,6 +4,7 @@
  * library. Only what the command being run needs is loaded: `--version` loads no parser and no
  * command, the parser loads only the named command's module (program.ts).
  */
+import { adaptivePoll, MEMORY_POLL, movedSince } from './adaptive-poll.ts';
 import { watchOutput } from './output.ts';
 import { EXIT_INTERRUPTED, handleInterrupts, stopCommand } from './signal.ts';
 import { onlyVersionAsked, packageVersion } from './version.ts';
@@ -14,8 +15,6 @@ import { onlyVersionAsked, packageVersion } from './version.ts';
  * reach of a short command, which never streams that much.
  */
 const GOVERNOR_LOAD_BYTES = 6 << 20;
-/** How often the loader above looks at the ArrayBuffer total. */
-const GOVERNOR_WATCH_MS = 20;
 
 // First, so that Ctrl-C or a closed pipe at any point stops the command the same way.
 handleInterrupts();
@@ -38,10 +37,15 @@ if (onlyVersionAsked(process.argv)) {
  * A governor that fails to load (say, a reinstall replaced the chunk mid-run) is only missed.
  */
 function watchMemory(): void {
-  const watch = setInterval(() => {
-    if (process.memoryUsage().arrayBuffers < GOVERNOR_LOAD_BYTES) return;
-    clearInterval(watch);
+  let seen = 0;
+  adaptivePoll(() => {
+    const live = process.memoryUsage().arrayBuffers;
+    if (live < GOVERNOR_LOAD_BYTES) {
+      const moved = movedSince(seen, live);
+      seen = live;
+      return moved;
+    }
     import('./memory.ts').then((m) => m.startMemoryGovernor()).catch(() => {});
-  }, GOVERNOR_WATCH_MS);
-  watch.unref();
+    return 'stop';
+  }, MEMORY_POLL);
 }

@@ -4,9 +4,11 @@
  * would peak that much higher than a short one (measured: +55 MiB at 1 GiB). Buffers made on
  * another thread (the gzip workers' output) also go back to that thread's malloc arena when freed,
  * and the arena stays as large as the pile was. A timer watches the ArrayBuffer total and frees the
- * dead buffers every few MiB, mostly while they are still young. See docs/DECISIONS.md.
+ * dead buffers every few MiB, mostly while they are still young; it slows down while the total
+ * stays still (an idle server). See docs/DECISIONS.md.
  */
 import { obtainGc } from '../compress/gc-hook.ts';
+import { adaptivePoll, MEMORY_POLL, movedSince } from './adaptive-poll.ts';
 import { fullCollectionGrowth } from './memory-budget.ts';
 
 /** ArrayBuffer bytes below which nothing is collected: short commands never reach it. */
@@ -16,7 +18,6 @@ const THRESHOLD = 8 << 20;
  * about a millisecond, and a chunk read, hashed and written dies young).
  */
 const YOUNG_GROWTH = 4 << 20;
-const INTERVAL_MS = 20;
 
 let started = false;
 
@@ -33,12 +34,15 @@ export function startMemoryGovernor(): void {
   if (gc === undefined) return;
   let youngFloor = 0;
   let fullFloor = 0;
-  setInterval(() => {
+  let seen = 0;
+  adaptivePoll(() => {
     let live = process.memoryUsage().arrayBuffers;
+    const moved = movedSince(seen, live);
+    seen = live;
     // A drop since (V8's own collections, a queue drained) lowers both marks: growth counts from it.
     youngFloor = Math.min(youngFloor, live);
     fullFloor = Math.min(fullFloor, live);
-    if (live < THRESHOLD || live < youngFloor + YOUNG_GROWTH) return;
+    if (live < THRESHOLD || live < youngFloor + YOUNG_GROWTH) return moved;
     gc({ type: 'minor', execution: 'sync' });
     live = process.memoryUsage().arrayBuffers;
     // Growth over the lowest total seen since the last full collection (its own result, or lower)
@@ -53,5 +57,7 @@ export function startMemoryGovernor(): void {
     }
     fullFloor = Math.min(fullFloor, live);
     youngFloor = live;
-  }, INTERVAL_MS).unref();
+    seen = live;
+    return 'moved';
+  }, MEMORY_POLL);
 }
