@@ -8,7 +8,7 @@
  * stays still (an idle server). See docs/DECISIONS.md.
  */
 import { obtainGc } from '../compress/gc-hook.ts';
-import { adaptivePoll, MEMORY_POLL, movedSince } from './adaptive-poll.ts';
+import type { LookResult } from './adaptive-poll.ts';
 import { fullCollectionGrowth } from './memory-budget.ts';
 
 /** ArrayBuffer bytes below which nothing is collected: short commands never reach it. */
@@ -22,10 +22,20 @@ const YOUNG_GROWTH = 4 << 20;
 let started = false;
 
 /**
- * Starts the governor for this process (once: later calls do nothing); the timer never keeps the
+ * How the governor runs, given by its loader (memory-watch.ts) so that this module, loaded late,
+ * shares no code with the start path: a poll that calls the look at the watchers' pace, and a
+ * tracker of the ArrayBuffer total that says whether it moved (and marks where it stands).
+ */
+export interface GovernorSchedule {
+  poll(look: () => LookResult): void;
+  moved(total: number): LookResult;
+}
+
+/**
+ * Starts the governor for this process (once: later calls do nothing); its timer never keeps the
  * process alive.
  */
-export function startMemoryGovernor(): void {
+export function startMemoryGovernor(schedule: GovernorSchedule): void {
   if (started) return;
   started = true;
   const gc = obtainGc();
@@ -34,11 +44,9 @@ export function startMemoryGovernor(): void {
   if (gc === undefined) return;
   let youngFloor = 0;
   let fullFloor = 0;
-  let seen = 0;
-  adaptivePoll(() => {
+  schedule.poll(() => {
     let live = process.memoryUsage().arrayBuffers;
-    const moved = movedSince(seen, live);
-    seen = live;
+    const moved = schedule.moved(live);
     // A drop since (V8's own collections, a queue drained) lowers both marks: growth counts from it.
     youngFloor = Math.min(youngFloor, live);
     fullFloor = Math.min(fullFloor, live);
@@ -57,7 +65,7 @@ export function startMemoryGovernor(): void {
     }
     fullFloor = Math.min(fullFloor, live);
     youngFloor = live;
-    seen = live;
+    schedule.moved(live); // marks where the collection left the total
     return 'moved';
-  }, MEMORY_POLL);
+  });
 }

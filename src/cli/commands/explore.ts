@@ -8,6 +8,7 @@ import { Command } from '@commander-js/extra-typings';
 import { type ExplorerImage, startExplorer, type TrustOptions } from '../../explore/index.ts';
 import { noteAssumedTag } from '../assumed-tag.ts';
 import { transportOptions } from '../context.ts';
+import { idleWhenStill } from '../memory-watch.ts';
 import { writeLine } from '../output.ts';
 import { commandSignal } from '../signal.ts';
 import { readKeyFile } from './sign.ts';
@@ -74,6 +75,8 @@ export function exploreCommand() {
           returnMemory: true,
         });
         await writeLine(explorer.url);
+        // It runs until stopped: idle, the memory watchers should let it sleep (memory-watch.ts).
+        idleWhenStill();
         if (options.open === true) openBrowser(explorer.url);
         await new Promise<void>((resolve) => {
           if (signal.aborted) resolve();

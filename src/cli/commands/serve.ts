@@ -9,6 +9,7 @@ import type { ExplorerHandler, ExplorerRepositories } from '../../explore/index.
 import { formatLogLine, Repositories, startServer } from '../../serve/index.ts';
 import { checkRepositoryName, isTag } from '../../serve/names.ts';
 import { refNameOf } from '../../store/index.ts';
+import { idleWhenStill, loadMemoryGovernor } from '../memory-watch.ts';
 import { commandSignal } from '../signal.ts';
 
 /** Where the explorer is mounted. */
@@ -111,7 +112,9 @@ export function serveCommand() {
       );
       // A server streams from its first push: the governor is set up now, while it waits, rather
       // than (a V8 context made, a few milliseconds) in the middle of that push.
-      void import('../memory.ts').then((m) => m.startMemoryGovernor()).catch(() => {});
+      loadMemoryGovernor();
+      // It runs for as long as it is not stopped: idle, it should sleep (memory-watch.ts).
+      idleWhenStill();
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();
         else signal.addEventListener('abort', () => resolve(), { once: true });
