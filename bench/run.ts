@@ -6,7 +6,7 @@
  * still run, and the run then exits non-zero. Its environment variables are listed in the README.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchTimeoutError, runSuites, type Suite, type SuiteFailure } from './guard.ts';
 import { BENCH_DIR, type Row, report } from './lib.ts';
@@ -60,14 +60,18 @@ const suites: Suite[] = [
     .map(([name, bench]) => ({
       name,
       run: async () => {
+        requireFreshBundle();
         const rows = await bench();
+        requireFreshBundle();
         if (rows.length > 0) report(rows, name);
       },
     })),
   ...MEMORY_SUITES.filter((suite) => selected(suite.selectedBy)).map((suite) => ({
     name: suite.name,
     run: async () => {
+      requireFreshBundle();
       const rows = await suite.run();
+      requireFreshBundle();
       if (rows.length > 0) {
         console.log(`\n[${suite.name}]`);
         (await import('./memory.ts')).reportMemory(rows);
@@ -75,6 +79,26 @@ const suites: Suite[] = [
     },
   })),
 ];
+
+/**
+ * Fails the suite when a source file became newer than the bundle built at the start: bin/ocikit.js
+ * would then run the TypeScript sources instead, and the rows would time something else than what
+ * a user installs. (A bundle named by OCIKIT_BENCH_CLI is outside the checkout and never stale.)
+ */
+function requireFreshBundle(): void {
+  if (process.env.OCIKIT_BENCH_CLI !== undefined) return;
+  const repo = join(import.meta.dirname, '..');
+  const built = statSync(join(repo, 'dist/ocikit/main.mjs')).mtimeMs;
+  const sources: string[] = JSON.parse(readFileSync(join(repo, 'dist/ocikit/sources.json'), 'utf8'));
+  const changed = sources.filter(
+    (path) => (statSync(join(repo, path), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) > built,
+  );
+  if (changed.length > 0) {
+    throw new Error(
+      `sources changed during the run (${changed.slice(0, 3).join(', ')}): the command would run them, not the bundle`,
+    );
+  }
+}
 
 let failures: SuiteFailure[] = [];
 try {
