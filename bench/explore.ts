@@ -219,17 +219,14 @@ export async function benchExplore(): Promise<Row[]> {
     // Interleaved rounds; each figure is the best round of its own (the first listing, the later
     // requests and the peak are kept apart: the round with the fastest requests need not have the
     // lowest peak).
+    const better = (best: typeof bestLarge, next: typeof bestLarge) => ({
+      ...(next.after < best.after ? next : best),
+      first: Math.min(next.first, best.first),
+      peak: Math.min(next.peak, best.peak),
+    });
     for (let i = 0; i < ROUNDS; i++) {
-      const l = await round(large, largeManifest, 100, 1000);
-      const s = await round(small, smallManifest, 10, 100);
-      const first = { large: Math.min(l.first, bestLarge.first), small: Math.min(s.first, bestSmall.first) };
-      const peak = { large: Math.min(l.peak, bestLarge.peak), small: Math.min(s.peak, bestSmall.peak) };
-      if (l.after < bestLarge.after) bestLarge = { ...l };
-      if (s.after < bestSmall.after) bestSmall = { ...s };
-      bestLarge.first = first.large;
-      bestSmall.first = first.small;
-      bestLarge.peak = peak.large;
-      bestSmall.peak = peak.small;
+      bestLarge = better(bestLarge, await round(large, largeManifest, 100, 1000));
+      bestSmall = better(bestSmall, await round(small, smallManifest, 10, 100));
     }
     for (const [what, seconds] of Object.entries(bestLarge.each))
       console.error(`explore 100k: ${what}: ${seconds.toFixed(3)} s`);
