@@ -8,8 +8,8 @@ import { ErrorCode, OciError } from '../errors/index.ts';
 import type { Image } from '../image/types.ts';
 import { isWithin, layerEntries } from './layers/entries.ts';
 import { layerListing } from './layers/listing.ts';
-import { type DirectoryListing, mergedDirectory } from './merged-directory.ts';
-import { type MergedEntry, PathTracker } from './path-tracker.ts';
+import { type DirectoryListing, layersKey, mergedDirectory } from './merged-directory.ts';
+import { isBelow, type MergedEntry, PathTracker } from './path-tracker.ts';
 
 /** Cleans a path from a URL into a root-relative path (`''` is the root). */
 export function imagePath(value: string | null): string {
@@ -32,18 +32,51 @@ export function listDirectory(image: Image, dir: string): Promise<DirectoryListi
   return mergedDirectory(image, dir);
 }
 
+/** Most path lookups whose answer is kept (layers are content-addressed: a kept answer never goes stale). */
+const MAX_FOUND = 256;
+/** Kept lookups by layers and path, least recently used first. */
+const found = new Map<string, MergedEntry | undefined>();
+
 /**
  * The entry at `path` in the merged filesystem and the layer that last wrote it (a directory only
  * implied by deeper paths has default metadata), or undefined when the merged filesystem lacks it:
  * deleted by a whiteout of it or a parent, hidden by an opaque whiteout of a parent, or removed by
- * a non-directory written at a parent (layer.md "Whiteouts", "Applying Changesets").
+ * a non-directory written at a parent (layer.md "Applying Changesets"). The answer is kept for the
+ * same layers and path: every page of a folder asks for the folder first.
  */
 export async function findPath(image: Image, path: string): Promise<MergedEntry | undefined> {
+  const key = `${layersKey(image)}\u0000${path}`;
+  if (found.has(key)) {
+    const entry = found.get(key);
+    found.delete(key);
+    found.set(key, entry);
+    return entry === undefined ? undefined : { ...entry };
+  }
+  const entry = await lookUp(image, path);
+  if (found.size >= MAX_FOUND) found.delete(found.keys().next().value as string);
+  found.set(key, entry);
+  return entry === undefined ? undefined : { ...entry };
+}
+
+/** {@link findPath} without the kept answers: one pass over each layer's listing. */
+async function lookUp(image: Image, path: string): Promise<MergedEntry | undefined> {
   const tracker = new PathTracker(path);
-  // The path, its parents (which can delete or replace it) and what lies below (which implies it).
-  const wanted = (p: string) => isWithin(path, p) || isWithin(p, path);
   for (const [index, layer] of image.layers().entries()) {
     tracker.startLayer(index);
+    // The path and its parents (which can delete or replace it), and what lies below, which only
+    // implies it: of a run of entries below with nothing at the path or a parent between them, the
+    // first implies all the others would, so the rest are skipped before their lines are parsed.
+    let implied = false;
+    const wanted = (p: string) => {
+      if (isBelow(p, path)) {
+        if (implied) return false;
+        implied = true;
+        return true;
+      }
+      if (!isWithin(path, p)) return false;
+      implied = false;
+      return true;
+    };
     let seq = 0;
     for await (const entry of layerListing(layer, { wanted }).entries) tracker.see(entry, ++seq);
     tracker.endLayer();

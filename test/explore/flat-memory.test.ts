@@ -2,7 +2,8 @@
  * A folder wider than one sort buffer: the merged filesystem's pages and dive's estimate are
  * computed through sorted runs on disk, never holding more than {@link RUN_SIZE} records, and
  * still give every child once, in name order, with the upper layer's version and whiteouts
- * applied.
+ * applied. A folder archived in name order needs no sort at all, and when an upper layer changes
+ * it, only that layer's records are sorted.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -81,4 +82,69 @@ test('a folder wider than one sort buffer is listed and estimated from sorted ru
   gauge = sortGauge();
   assert.ok(gauge.runs >= 2, `the paths were grouped in memory (${gauge.runs} runs on disk)`);
   assert.ok(gauge.mostHeld <= RUN_SIZE, `${gauge.mostHeld} records were held at once`);
+});
+
+test('a wide folder archived in name order is listed in one pass, without a sort', async (t) => {
+  const dir = await scratch(t);
+  const base: HostileEntry[] = [{ name: 'data/', type: 'directory' }];
+  for (let i = 0; i < FILES; i++) base.push({ name: `data/${name(i)}`, content: 'x' });
+  // An upper layer adding names after the lower ones' keeps the records in order.
+  const upper = await hostileTar([
+    { name: 'data/zz/', type: 'directory' },
+    { name: 'data/zz/deep', content: 'y' },
+  ]);
+  const root = join(dir, 'ordered');
+  const { manifest } = await writeImageLayout(root, [await hostileTar(base), upper]);
+  const explorer = await startExplorer({
+    images: [{ name: 'ordered', source: layoutSource(`oci:${root}`) }],
+  });
+  t.after(() => explorer.close());
+  const api = (rest: string) => new URL(`api/images/0/manifests/${manifest.digest}/${rest}`, explorer.url);
+
+  resetSortGauge();
+  const last = await json(await fetch(api(`fs?path=/data&offset=${FILES - 1}&limit=5`)));
+  assert.deepEqual(
+    last.children.map((c: { name: string; layer: number; type: string }) => `${c.name}:${c.type}:${c.layer}`),
+    [`${name(FILES - 1)}:file:0`, 'zz:directory:1'],
+  );
+  assert.equal(last.next, null);
+  assert.deepEqual(sortGauge(), { mostHeld: 0, runs: 0 });
+  const first = await json(await fetch(api('fs?path=/data&limit=2')));
+  assert.deepEqual(
+    first.children.map((c: { name: string }) => c.name),
+    [name(0), name(1)],
+  );
+});
+
+test('a wide lower folder an upper layer changes is merged with the upper records, not sorted whole', async (t) => {
+  const dir = await scratch(t);
+  const base: HostileEntry[] = [{ name: 'data/', type: 'directory' }];
+  for (let i = 0; i < FILES; i++) base.push({ name: `data/${name(i)}`, content: 'x' });
+  const upper = await hostileTar([
+    { name: 'data/.wh.f00002' },
+    { name: 'data/f00001', content: 'rewritten' },
+    { name: 'data/aaa', content: 'first by name' },
+  ]);
+  const root = join(dir, 'touched');
+  const { manifest } = await writeImageLayout(root, [await hostileTar(base), upper]);
+  const explorer = await startExplorer({
+    images: [{ name: 'touched', source: layoutSource(`oci:${root}`) }],
+  });
+  t.after(() => explorer.close());
+  const api = (rest: string) => new URL(`api/images/0/manifests/${manifest.digest}/${rest}`, explorer.url);
+
+  resetSortGauge();
+  const page = await json(await fetch(api('fs?path=/data&limit=4')));
+  assert.deepEqual(
+    page.children.map((c: { name: string; layer: number }) => `${c.name}:${c.layer}`),
+    ['aaa:1', `${name(0)}:0`, `${name(1)}:1`, `${name(3)}:0`],
+  );
+  assert.deepEqual(sortGauge(), { mostHeld: 3, runs: 0 });
+  // aaa, then every lower child but f00002: FILES children in all.
+  const last = await json(await fetch(api(`fs?path=/data&offset=${FILES - 2}&limit=5`)));
+  assert.deepEqual(
+    last.children.map((c: { name: string }) => c.name),
+    [name(FILES - 2), name(FILES - 1)],
+  );
+  assert.equal(last.next, null);
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { findPath } from '../../src/explore/filesystem.ts';
+import { parsedListingLines } from '../../src/explore/layers/listing.ts';
 import { mergedDirectory } from '../../src/explore/merged-directory.ts';
 import { openImage } from '../../src/image/image.ts';
 import type { Image } from '../../src/image/types.ts';
@@ -93,6 +94,27 @@ describe('merged directory', () => {
     const img = await image([[dir('d/'), file('d/z')], [file('.wh.d')], [file('d/.wh.z')]]);
     assert.deepEqual(await list(img, ''), ['d:directory:2']);
     assert.deepEqual(await list(img, 'd'), []);
+  });
+
+  test('a lookup of a wide folder parses one of its children, and asked again parses none', async () => {
+    const children = Array.from({ length: 500 }, (_, i) => file(`wide/c${i}`));
+    const img = await image([
+      [dir('wide/'), ...children, file('after')],
+      [file('wide/c7'), dir('wide/')],
+    ]);
+    await find(img, 'after'); // reads each layer once, writing the listings the lookups below read
+    let parsed = parsedListingLines();
+    // The folder itself, one child implying it, and in the upper layer the child then the folder.
+    assert.equal(await find(img, 'wide'), 'wide:directory:1');
+    assert.equal(parsedListingLines() - parsed, 4);
+    parsed = parsedListingLines();
+    assert.equal(await find(img, 'wide'), 'wide:directory:1');
+    assert.equal(parsedListingLines() - parsed, 0);
+    // A kept answer is a copy: changing it changes no later answer.
+    const entry = await findPath(img, 'wide');
+    assert.ok(entry !== undefined);
+    entry.type = 'file';
+    assert.equal(await find(img, 'wide'), 'wide:directory:1');
   });
 
   test('a listing evicted from the cache is still read in full', async () => {

@@ -27,6 +27,13 @@ interface Listing {
 }
 
 const listings = new Map<string, Listing>();
+let parsedLines = 0;
+
+/** How many listing lines have been parsed into entries so far (tests check what a lookup skips). */
+export function parsedListingLines(): number {
+  return parsedLines;
+}
+
 const building = new Set<string>();
 let folder: string | undefined;
 let serial = 0;
@@ -98,6 +105,7 @@ async function* fromListing(
       for (const line of batch) {
         if (wanted === undefined || wanted(pathOf(line))) {
           yielded = true;
+          parsedLines++;
           yield JSON.parse(line) as LayerEntry;
         }
       }
