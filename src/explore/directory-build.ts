@@ -63,7 +63,8 @@ async function buildStreaming(
   let rest: ExternalSort<ChildRecord> | undefined;
   /** The layer of the last record resolved while they came in order. */
   let lastResolvedLayer = -1;
-  let resolvedBeforeRest = true;
+  /** A whiteout came too late to be merged: the full sort must make the list. */
+  let gaveUp = false;
   try {
     const tracker = await childRecords(image, dir, (record) => {
       if (rest === undefined) {
@@ -77,16 +78,16 @@ async function buildStreaming(
       }
       // A whiteout of a layer partly resolved applies before entries of it already resolved.
       if (record.layer === lastResolvedLayer && record.seq === -1) {
-        resolvedBeforeRest = false;
+        gaveUp = true;
         return false;
       }
       return rest.add(record);
     });
     if (tracker !== undefined && !tracker.isDirectory) throw notADirectory(dir);
-    if (tracker === undefined || !resolvedBeforeRest || before(since, tracker.since)) {
+    if (tracker === undefined || gaveUp || before(since, tracker.since)) {
       await rest?.close();
       await writer.abandon();
-      return tracker === undefined || !resolvedBeforeRest ? undefined : { resetAt: tracker.since };
+      return tracker === undefined || gaveUp ? undefined : { resetAt: tracker.since };
     }
     const last = resolver.finish();
     if (last !== undefined) await writer.add(last);

@@ -65,7 +65,8 @@ async function lookUp(image: Image, path: string): Promise<MergedEntry | undefin
     tracker.startLayer(index);
     // The path and its parents (which can delete or replace it), and what lies below, which only
     // implies it: of a run of entries below with nothing at the path or a parent between them, the
-    // first implies all the others would, so the rest are skipped before their lines are parsed.
+    // first implies all the others would, so the rest are skipped (before their lines are parsed,
+    // once the layer's listing exists; the first read of a layer parses every entry anyway).
     let implied = false;
     const wanted = (p: string) => {
       if (isBelow(p, path)) {

@@ -96,7 +96,7 @@ describe('merged directory', () => {
     assert.deepEqual(await list(img, 'd'), []);
   });
 
-  test('a lookup of a wide folder parses one of its children, and asked again parses none', async () => {
+  test('a lookup of a wide folder parses, per layer, the entries at it and the first one below it, and asked again parses none', async () => {
     const children = Array.from({ length: 500 }, (_, i) => file(`wide/c${i}`));
     const img = await image([
       [dir('wide/'), ...children, file('after')],

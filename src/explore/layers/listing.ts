@@ -29,7 +29,7 @@ interface Listing {
 const listings = new Map<string, Listing>();
 let parsedLines = 0;
 
-/** How many listing lines have been parsed into entries so far (tests check what a lookup skips). */
+/** How many lines of listing files have been parsed into entries so far (tests check what a lookup skips). */
 export function parsedListingLines(): number {
   return parsedLines;
 }
