@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { startExplorer } from '../../src/explore/index.ts';
 import { RUN_SIZE, resetSortGauge, sortGauge } from '../../src/explore/layers/external-sort.ts';
 import { layoutSource } from '../../src/transports/layout/index.ts';
@@ -19,22 +19,35 @@ import { json } from './fixtures.ts';
 const FILES = 2 * RUN_SIZE + 100;
 const name = (i: number) => `f${String(i).padStart(5, '0')}`;
 
-test('a folder wider than one sort buffer is listed and estimated from sorted runs on disk', async (t) => {
-  const dir = await scratch(t);
-  const base: HostileEntry[] = [{ name: 'data/', type: 'directory' }];
-  // Archive order is not name order: the sort has to reorder across runs.
-  for (let i = 0; i < FILES; i++) base.push({ name: `data/${name((i * 7919) % FILES)}`, content: 'x' });
-  base.push({ name: 'data/gone', content: 'to be deleted' }, { name: 'data/sub/deep', content: 'y' });
-  const upper = await hostileTar([
-    { name: 'data/.wh.gone' },
-    { name: 'data/f00001', content: 'rewritten' },
-    { name: 'data/zzz', content: 'z' },
-  ]);
-  const root = join(dir, 'wide');
-  const { manifest } = await writeImageLayout(root, [await hostileTar(base), upper]);
+/** `data/` and its {@link FILES} files, the archive's i-th file being `order(i)`. */
+function wideFolder(order: (i: number) => number = (i) => i): HostileEntry[] {
+  const entries: HostileEntry[] = [{ name: 'data/', type: 'directory' }];
+  for (let i = 0; i < FILES; i++) entries.push({ name: `data/${name(order(i))}`, content: 'x' });
+  return entries;
+}
+
+/** Serves an image of `layers` in a new explorer; returns the URL of an API path of its manifest. */
+async function explore(t: TestContext, layers: HostileEntry[][]): Promise<(rest: string) => URL> {
+  const root = join(await scratch(t), 'image');
+  const tars = await Promise.all(layers.map((layer) => hostileTar(layer)));
+  const { manifest } = await writeImageLayout(root, tars);
   const explorer = await startExplorer({ images: [{ name: 'wide', source: layoutSource(`oci:${root}`) }] });
   t.after(() => explorer.close());
-  const api = (rest: string) => new URL(`api/images/0/manifests/${manifest.digest}/${rest}`, explorer.url);
+  return (rest: string) => new URL(`api/images/0/manifests/${manifest.digest}/${rest}`, explorer.url);
+}
+
+test('a folder wider than one sort buffer is listed and estimated from sorted runs on disk', async (t) => {
+  // Archive order is not name order: the sort has to reorder across runs.
+  const base = wideFolder((i) => (i * 7919) % FILES);
+  base.push({ name: 'data/gone', content: 'to be deleted' }, { name: 'data/sub/deep', content: 'y' });
+  const api = await explore(t, [
+    base,
+    [
+      { name: 'data/.wh.gone' },
+      { name: 'data/f00001', content: 'rewritten' },
+      { name: 'data/zzz', content: 'z' },
+    ],
+  ]);
 
   resetSortGauge();
   const seen: Array<{ name: string; layer: number; type: string }> = [];
@@ -85,21 +98,14 @@ test('a folder wider than one sort buffer is listed and estimated from sorted ru
 });
 
 test('a wide folder archived in name order is listed in one pass, without a sort', async (t) => {
-  const dir = await scratch(t);
-  const base: HostileEntry[] = [{ name: 'data/', type: 'directory' }];
-  for (let i = 0; i < FILES; i++) base.push({ name: `data/${name(i)}`, content: 'x' });
   // An upper layer adding names after the lower ones' keeps the records in order.
-  const upper = await hostileTar([
-    { name: 'data/zz/', type: 'directory' },
-    { name: 'data/zz/deep', content: 'y' },
+  const api = await explore(t, [
+    wideFolder(),
+    [
+      { name: 'data/zz/', type: 'directory' },
+      { name: 'data/zz/deep', content: 'y' },
+    ],
   ]);
-  const root = join(dir, 'ordered');
-  const { manifest } = await writeImageLayout(root, [await hostileTar(base), upper]);
-  const explorer = await startExplorer({
-    images: [{ name: 'ordered', source: layoutSource(`oci:${root}`) }],
-  });
-  t.after(() => explorer.close());
-  const api = (rest: string) => new URL(`api/images/0/manifests/${manifest.digest}/${rest}`, explorer.url);
 
   resetSortGauge();
   const last = await json(await fetch(api(`fs?path=/data&offset=${FILES - 1}&limit=5`)));
@@ -117,21 +123,14 @@ test('a wide folder archived in name order is listed in one pass, without a sort
 });
 
 test('a wide lower folder an upper layer changes is merged with the upper records, not sorted whole', async (t) => {
-  const dir = await scratch(t);
-  const base: HostileEntry[] = [{ name: 'data/', type: 'directory' }];
-  for (let i = 0; i < FILES; i++) base.push({ name: `data/${name(i)}`, content: 'x' });
-  const upper = await hostileTar([
-    { name: 'data/.wh.f00002' },
-    { name: 'data/f00001', content: 'rewritten' },
-    { name: 'data/aaa', content: 'first by name' },
+  const api = await explore(t, [
+    wideFolder(),
+    [
+      { name: 'data/.wh.f00002' },
+      { name: 'data/f00001', content: 'rewritten' },
+      { name: 'data/aaa', content: 'first by name' },
+    ],
   ]);
-  const root = join(dir, 'touched');
-  const { manifest } = await writeImageLayout(root, [await hostileTar(base), upper]);
-  const explorer = await startExplorer({
-    images: [{ name: 'touched', source: layoutSource(`oci:${root}`) }],
-  });
-  t.after(() => explorer.close());
-  const api = (rest: string) => new URL(`api/images/0/manifests/${manifest.digest}/${rest}`, explorer.url);
 
   resetSortGauge();
   const page = await json(await fetch(api('fs?path=/data&limit=4')));
