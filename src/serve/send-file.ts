@@ -2,12 +2,38 @@
  * Sends a byte range of an open file as a response body with two reused buffers: one is read into
  * while the other is being written to the socket, so a blob of any size costs two buffers and no
  * garbage (a fresh buffer per chunk made the collector the second-largest cost of a pull).
+ *
+ * The buffers outlive the download: once the socket has taken every write made from them, they go
+ * to a small spare list that the next downloads take from. Made afresh for each blob, they piled
+ * up a few MiB per pull, and the memory governor (src/cli/memory.ts) answered every pull of the
+ * bench image from a running server with a full collection of 10-17 ms, during which the server
+ * answered nobody. Now only the first downloads of a process make buffers.
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 
 /** Bytes per read and per socket write. */
 const CHUNK = 1 << 20;
+/** Ranges at most this long get a buffer of their own size (a manifest, a config, a small layer). */
+const SMALL = 64 << 10;
+/** Spare buffers kept for the next downloads: two each for four at once (8 MiB). */
+const SPARES_KEPT = 8;
+
+const spares: Buffer[] = [];
+let made = 0;
+
+/** Full-size send buffers this process has made so far, and how many wait as spares (for tests). */
+export function sendBufferCounts(): { made: number; spare: number } {
+  return { made, spare: spares.length };
+}
+
+/** A full-size send buffer: a spare if one is left, else a new one. */
+function takeBuffer(): Buffer {
+  const spare = spares.pop();
+  if (spare !== undefined) return spare;
+  made++;
+  return Buffer.allocUnsafe(CHUNK);
+}
 
 /**
  * Writes bytes `start`..`end` (inclusive) of `handle` to `res` and ends it. Headers (with the
@@ -27,11 +53,12 @@ export async function sendFileRange(
     res.end();
     return;
   }
-  const size = Math.min(CHUNK, total);
-  const buffers =
-    total > size ? [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] : [Buffer.allocUnsafe(size)];
+  const reused = total > SMALL;
+  const count = total > CHUNK ? 2 : 1;
+  const buffers = Array.from({ length: count }, () => (reused ? takeBuffer() : Buffer.allocUnsafe(total)));
   // Per buffer: settled once the socket has taken the last write made from it.
   const flushed: Promise<void>[] = buffers.map(() => Promise.resolve());
+  let writeFailed = false;
   let gone = false;
   const closed = new Promise<void>((resolve) => {
     const onClose = () => {
@@ -58,10 +85,22 @@ export async function sendFileRange(
       position += bytesRead;
       flushed[index] = new Promise<void>((resolve) => {
         // An error here means the connection broke; `closed` reports that.
-        res.write(buffer.subarray(0, bytesRead), () => resolve());
+        res.write(buffer.subarray(0, bytesRead), (err) => {
+          if (err) writeFailed = true;
+          resolve();
+        });
       });
     }
-    if (!gone) res.end();
+    if (gone) return;
+    res.end();
+    // Kept only once the socket holds no reference to them: every write made from them was
+    // taken. A download cut short leaves its buffers to the collector.
+    if (reused) {
+      void Promise.all(flushed).then(() => {
+        if (writeFailed) return;
+        for (const buffer of buffers) if (spares.length < SPARES_KEPT) spares.push(buffer);
+      });
+    }
   } catch (err) {
     res.destroy(err as Error);
   }

@@ -1,7 +1,8 @@
 /**
  * Blob GETs of `ocikit serve`, which send the committed file as it is on disk (no second hash,
- * two reused buffers): whole blobs and ranges across the buffer boundaries arrive byte for byte,
- * several downloads at once do not mix, a client that leaves mid-download releases the file, a
+ * two reused buffers, kept for the next downloads): whole blobs and ranges across the buffer
+ * boundaries arrive byte for byte, several downloads at once do not mix, later downloads reuse the
+ * buffers, a client that leaves mid-download releases the file, a
  * file that shrinks while being sent cuts the connection, and a blob damaged on disk after its
  * commit is served as it is (as Distribution does) while `ocikit fsck` reports it.
  */
@@ -12,6 +13,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sendBufferCounts } from '../../src/serve/send-file.ts';
 import { ocikit } from '../helpers/cli.ts';
 import { serve } from './fixture.ts';
 import { rawRequest } from './raw-http.ts';
@@ -93,6 +95,26 @@ test('eight downloads of different blobs at once each get their own bytes', asyn
     assert.equal(res.status, 200);
     assert.equal(sha256(res.body), digests[i], `download ${i}`);
   });
+});
+
+test('later downloads take the send buffers earlier ones used, and each still gets its own bytes', async (t) => {
+  const server = await serve(t);
+  const blobs = [randomBytes(3 * MiB + 11), randomBytes(2 * MiB + 22), randomBytes(MiB + 33)];
+  const digests = await Promise.all(blobs.map((b) => pushBlob(server.url, 'app', b)));
+  let madeAfterFirst = 0;
+  for (let round = 0; round < 4; round++) {
+    const responses = await Promise.all(
+      digests.map((d) => rawRequest(server.url, 'GET', `/v2/app/blobs/${d}`)),
+    );
+    responses.forEach((res, i) => {
+      assert.equal(sha256(res.body), digests[i], `round ${round}, download ${i}`);
+    });
+    // The buffers become spares once the server's writes have completed, which the client's
+    // end of the response does not wait for.
+    for (let i = 0; i < 100 && sendBufferCounts().spare < 2 * blobs.length; i++) await sleep(10);
+    if (round === 0) madeAfterFirst = sendBufferCounts().made;
+  }
+  assert.equal(sendBufferCounts().made, madeAfterFirst, 'no send buffer was made after the first round');
 });
 
 test('a client that leaves mid-download releases the file, and the server serves on', async (t) => {
