@@ -1,13 +1,15 @@
 /**
- * Sends a byte range of an open file as a response body with two reused buffers: one is read into
- * while the other is being written to the socket, so a blob of any size costs two buffers and no
- * garbage (a fresh buffer per chunk made the collector the second-largest cost of a pull).
+ * Sends a byte range of an open file as a response body through two buffers, taken in turn: one
+ * is read into while the other is being written to the socket, so a blob of any size costs at most
+ * two buffers and no garbage (a fresh buffer per chunk made the collector the second-largest cost
+ * of a pull).
  *
  * The buffers outlive the download: once the socket has taken every write made from them, they go
  * to a small spare list that the next downloads take from. Made afresh for each blob, they piled
  * up a few MiB per pull, and the memory governor (src/cli/memory.ts) answered every pull of the
  * bench image from a running server with a full collection of 10-17 ms, during which the server
- * answered nobody. Now only the first downloads of a process make buffers.
+ * answered nobody. Now only the first downloads of a process make buffers, and those beyond four
+ * at once.
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
@@ -53,9 +55,11 @@ export async function sendFileRange(
     res.end();
     return;
   }
-  const reused = total > SMALL;
+  const fromSpares = total > SMALL;
   const count = total > CHUNK ? 2 : 1;
-  const buffers = Array.from({ length: count }, () => (reused ? takeBuffer() : Buffer.allocUnsafe(total)));
+  const buffers = Array.from({ length: count }, () =>
+    fromSpares ? takeBuffer() : Buffer.allocUnsafe(total),
+  );
   // Per buffer: settled once the socket has taken the last write made from it.
   const flushed: Promise<void>[] = buffers.map(() => Promise.resolve());
   let writeFailed = false;
@@ -83,19 +87,23 @@ export async function sendFileRange(
         return;
       }
       position += bytesRead;
+      let taken = () => {};
       flushed[index] = new Promise<void>((resolve) => {
-        // An error here means the connection broke; `closed` reports that.
-        res.write(buffer.subarray(0, bytesRead), (err) => {
-          if (err) writeFailed = true;
-          resolve();
-        });
+        taken = resolve;
+      });
+      // Written outside the promise, so that a write that throws ends the download (below) rather
+      // than leaving a rejected promise no one waits for. An error in the callback means the
+      // connection broke (`closed` reports that too, perhaps later): the buffers are not kept.
+      res.write(buffer.subarray(0, bytesRead), (err) => {
+        if (err) writeFailed = true;
+        taken();
       });
     }
     if (gone) return;
     res.end();
     // Kept only once the socket holds no reference to them: every write made from them was
     // taken. A download cut short leaves its buffers to the collector.
-    if (reused) {
+    if (fromSpares) {
       void Promise.all(flushed).then(() => {
         if (writeFailed) return;
         for (const buffer of buffers) if (spares.length < SPARES_KEPT) spares.push(buffer);

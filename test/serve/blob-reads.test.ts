@@ -111,7 +111,11 @@ test('later downloads take the send buffers earlier ones used, and each still ge
     });
     // The buffers become spares once the server's writes have completed, which the client's
     // end of the response does not wait for.
-    for (let i = 0; i < 100 && sendBufferCounts().spare < 2 * blobs.length; i++) await sleep(10);
+    for (let i = 0; i < 500 && sendBufferCounts().spare < 2 * blobs.length; i++) await sleep(10);
+    assert.ok(
+      sendBufferCounts().spare >= 2 * blobs.length,
+      `round ${round}: the buffers came back as spares`,
+    );
     if (round === 0) madeAfterFirst = sendBufferCounts().made;
   }
   assert.equal(sendBufferCounts().made, madeAfterFirst, 'no send buffer was made after the first round');
