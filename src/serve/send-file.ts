@@ -87,16 +87,14 @@ export async function sendFileRange(
         return;
       }
       position += bytesRead;
-      let taken = () => {};
-      flushed[index] = new Promise<void>((resolve) => {
-        taken = resolve;
-      });
+      const taken = Promise.withResolvers<void>();
+      flushed[index] = taken.promise;
       // Written outside the promise, so that a write that throws ends the download (below) rather
       // than leaving a rejected promise no one waits for. An error in the callback means the
       // connection broke (`closed` reports that too, perhaps later): the buffers are not kept.
       res.write(buffer.subarray(0, bytesRead), (err) => {
         if (err) writeFailed = true;
-        taken();
+        taken.resolve();
       });
     }
     if (gone) return;
