@@ -6,10 +6,11 @@
  * and the arena stays as large as the pile was. A timer watches the ArrayBuffer total and frees the
  * dead buffers every few MiB, mostly while they are still young; it slows down while the total
  * stays still (an idle server). It also turns V8's incremental marking off for the rest of the
- * process (see {@link stopIncrementalMarking}). See docs/DECISIONS.md.
+ * process (see {@link stopIncrementalMarkingWhenAlone}). See docs/DECISIONS.md.
  */
 import { setFlagsFromString } from 'node:v8';
 import { obtainGc } from '../compress/gc-hook.ts';
+import { workerThreadsAlive } from '../compress/worker-threads-alive.ts';
 import type { LookResult } from './adaptive-poll.ts';
 import { fullCollectionGrowth } from './memory-budget.ts';
 
@@ -22,19 +23,28 @@ const THRESHOLD = 8 << 20;
 const YOUNG_GROWTH = 4 << 20;
 
 let started = false;
+let markingStopped = false;
 
 /**
- * Turns V8's incremental marking off for the rest of this process: old-generation collections are
- * then made whole, when the old generation reaches its limit or the governor asks. A streaming
- * command's heap is about 10 MB with a limit about twice that, and V8 starts an incremental marking
- * whenever that headroom is below the young generation's capacity, which here is always: a cold
- * pull of 532 MB made 30-37 full collections, each with its marking steps, task and write barriers
- * (a fifth of the command's time); without incremental marking it makes 3-9. V8 reads the flag each
- * time it would start a marking (`CanBeStarted`), and a marking already under way finishes as
- * usual. The CLI only: a library must not change its embedder's collector.
+ * Turns V8's incremental marking off for the rest of this process, once no worker thread is alive:
+ * old-generation collections are then made whole, when the old generation reaches its limit or the
+ * governor asks. A streaming command's heap is about 10 MB with a limit about twice that, and V8
+ * starts an incremental marking whenever that headroom is below the young generation's capacity,
+ * which here is always: a cold pull of 532 MB made 30-37 full collections, each with its marking
+ * steps, task and write barriers (a fifth of the command's time); without incremental marking it
+ * makes 3-9. On this thread V8 reads the flag each time it would start a marking, right before it
+ * does (`CanBeStarted`), and a marking already under way finishes as usual. But the flag is one
+ * unlocked global for every isolate: a worker's isolate could read it on and then fail the same
+ * check, which aborts the process. So it waits while a gzip worker is alive; workers started after
+ * it never mark incrementally. The CLI only: a library must not change its embedder's collector.
+ * Returns whether incremental marking is off.
  */
-function stopIncrementalMarking(): void {
+function stopIncrementalMarkingWhenAlone(): boolean {
+  if (markingStopped) return true;
+  if (workerThreadsAlive() > 0) return false;
   setFlagsFromString('--no-incremental-marking');
+  markingStopped = true;
+  return true;
 }
 
 /**
@@ -48,20 +58,27 @@ export interface GovernorSchedule {
 }
 
 /**
- * Starts the governor for this process (once: later calls do nothing) and turns V8's incremental
- * marking off; its timer never keeps the process alive.
+ * Starts the governor for this process (once: later calls do nothing), which turns V8's
+ * incremental marking off as soon as no worker thread is alive; its timer never keeps the process
+ * alive.
  */
 export function startMemoryGovernor(schedule: GovernorSchedule): void {
   if (started) return;
   started = true;
-  stopIncrementalMarking();
   const gc = obtainGc();
   // No hook (none on this runtime, or another thread held the flag off): memory is still
-  // bounded, only higher.
-  if (gc === undefined) return;
+  // bounded, only higher. The marking flag still waits for the workers.
+  if (gc === undefined) {
+    if (!stopIncrementalMarkingWhenAlone()) {
+      schedule.poll(() => (stopIncrementalMarkingWhenAlone() ? 'stop' : 'still'));
+    }
+    return;
+  }
   let youngFloor = 0;
   let fullFloor = 0;
+  stopIncrementalMarkingWhenAlone();
   schedule.poll(() => {
+    stopIncrementalMarkingWhenAlone();
     let live = process.memoryUsage().arrayBuffers;
     const moved = schedule.moved(live);
     // A drop since (V8's own collections, a queue drained) lowers both marks: growth counts from it.
