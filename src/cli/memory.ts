@@ -10,7 +10,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { obtainGc } from '../compress/gc-hook.ts';
-import { workerThreadsAlive } from '../compress/worker-threads-alive.ts';
+import { poolThreadsAlive } from '../compress/pool-threads.ts';
 import type { LookResult } from './adaptive-poll.ts';
 import { fullCollectionGrowth } from './memory-budget.ts';
 
@@ -24,24 +24,38 @@ const YOUNG_GROWTH = 4 << 20;
 
 let started = false;
 let markingStopped = false;
+let hooksThreadPossible = false;
+
+/** Node options that can run code before the command, which may start a module-hooks thread. */
+const PRELOAD_OPTION = /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/;
 
 /**
- * Turns V8's incremental marking off for the rest of this process, once no worker thread is alive:
- * old-generation collections are then made whole, when the old generation reaches its limit or the
- * governor asks. A streaming command's heap is about 10 MB with a limit about twice that, and V8
- * starts an incremental marking whenever that headroom is below the young generation's capacity,
- * which here is always: a cold pull of 532 MB made 30-37 full collections, each with its marking
- * steps, task and write barriers (a fifth of the command's time); without incremental marking it
- * makes 3-9. On this thread V8 reads the flag each time it would start a marking, right before it
- * does (`CanBeStarted`), and a marking already under way finishes as usual. But the flag is one
- * unlocked global for every isolate: a worker's isolate could read it on and then fail the same
- * check, which aborts the process. So it waits while a gzip worker is alive; workers started after
- * it never mark incrementally. The CLI only: a library must not change its embedder's collector.
- * Returns whether incremental marking is off.
+ * Whether Node may run a module-hooks thread in this process (`module.register` from a preloaded
+ * module, or a `--loader`): an isolate on another thread that the pools' count does not see.
+ */
+function mayHaveHooksThread(): boolean {
+  const nodeOptions = (process.env.NODE_OPTIONS ?? '').split(/\s+/);
+  return [...process.execArgv, ...nodeOptions].some((option) => PRELOAD_OPTION.test(option));
+}
+
+/**
+ * Turns V8's incremental marking off for the rest of this process, once no other thread runs an
+ * isolate: old-generation collections are then made whole, when the old generation reaches its
+ * limit or the governor asks. A streaming command's heap is about 10 MB with a limit about twice
+ * that, and V8 starts an incremental marking whenever that headroom is below the young
+ * generation's capacity, which here is always: a cold pull of 532 MB made 30-37 full collections,
+ * each with its marking steps, task and write barriers (a fifth of the command's time); without
+ * incremental marking it makes 3-9. On this thread V8 reads the flag each time it would start a
+ * marking, right before it does (`CanBeStarted`), and a marking already under way finishes as
+ * usual. But the flag is one unlocked global for every isolate: another thread's isolate could
+ * read it on and then fail the same check, which aborts the process. So it waits while a gzip
+ * worker is alive (workers started after it never mark incrementally), and it is never done when
+ * Node was given a preload or loader option (a module-hooks thread may be running). The CLI only:
+ * a library must not change its embedder's collector. Returns whether incremental marking is off.
  */
 function stopIncrementalMarkingWhenAlone(): boolean {
   if (markingStopped) return true;
-  if (workerThreadsAlive() > 0) return false;
+  if (poolThreadsAlive() !== 0 || hooksThreadPossible) return false;
   setFlagsFromString('--no-incremental-marking');
   markingStopped = true;
   return true;
@@ -59,17 +73,18 @@ export interface GovernorSchedule {
 
 /**
  * Starts the governor for this process (once: later calls do nothing), which turns V8's
- * incremental marking off as soon as no worker thread is alive; its timer never keeps the process
- * alive.
+ * incremental marking off as soon as no other thread runs an isolate; its timer never keeps the
+ * process alive.
  */
 export function startMemoryGovernor(schedule: GovernorSchedule): void {
   if (started) return;
   started = true;
+  hooksThreadPossible = mayHaveHooksThread();
   const gc = obtainGc();
   // No hook (none on this runtime, or another thread held the flag off): memory is still
   // bounded, only higher. The marking flag still waits for the workers.
   if (gc === undefined) {
-    if (!stopIncrementalMarkingWhenAlone()) {
+    if (!stopIncrementalMarkingWhenAlone() && !hooksThreadPossible) {
       schedule.poll(() => (stopIncrementalMarkingWhenAlone() ? 'stop' : 'still'));
     }
     return;

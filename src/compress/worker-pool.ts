@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { ErrorCode, OciError } from '../errors/index.ts';
 import type { DeflateJob } from './deflate-block.ts';
 import type { WorkerRequest, WorkerResponse } from './gzip-worker.ts';
-import { workerThreadExited, workerThreadStarted } from './worker-threads-alive.ts';
+import { poolThreadExited, poolThreadStarted } from './pool-threads.ts';
 
 /** How long an idle pool lingers before its workers are terminated. */
 const IDLE_TERMINATE_MS = 10_000;
@@ -122,8 +122,8 @@ export class DeflatePool {
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_URL);
-    workerThreadStarted();
-    worker.once('exit', workerThreadExited);
+    poolThreadStarted();
+    worker.once('exit', poolThreadExited);
     const slot: Slot = { worker, jobs: [] };
     worker.unref();
     worker.on('message', (response: WorkerResponse) => this.settle(slot, response));

@@ -32,8 +32,7 @@ const count = (entries) => {
 };
 const observer = new PerformanceObserver((list) => count(list.getEntries()));
 observer.observe({ entryTypes: ['gc'] });
-async function churn() {
-  counts = { incremental: 0, major: 0 };
+async function churnOnce() {
   const ring = new Array(300000);
   for (let i = 0; i < 3000000; i++) {
     ring[i % ring.length] = { i, pair: [i, i + 1], text: 'x' + i };
@@ -42,6 +41,11 @@ async function churn() {
   ring.length = 0;
   for (let i = 0; i < 5; i++) await turn();
   count(observer.takeRecords());
+}
+/** The collections of \`times\` runs of the workload. */
+async function churn(times = 1) {
+  counts = { incremental: 0, major: 0 };
+  for (let i = 0; i < times; i++) await churnOnce();
   return counts;
 }
 /** A workload that marks incrementally here (up to three tries, for a machine whose heap sizing differs). */
@@ -56,15 +60,18 @@ const governor = () => startMemoryGovernor({ poll: (l) => { look = l; }, moved: 
 `;
 
 /**
- * Runs a child script after the prelude, from a file (a gzip worker inherits the child's flags, and
+ * Runs a child script after the prelude, with the given Node options, from a file (a gzip worker inherits the child's flags, and
  * `--input-type` would fail it); its last line of output is JSON.
  */
-function child(script: string): Record<string, { incremental: number; major: number }> {
+function child(
+  script: string,
+  nodeOptions: string[] = [],
+): Record<string, { incremental: number; major: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ocikit-marking-'));
   try {
     const file = join(dir, 'child.mjs');
     writeFileSync(file, PRELUDE + script);
-    const run = spawnSync(process.execPath, [file], {
+    const run = spawnSync(process.execPath, [...nodeOptions, file], {
       encoding: 'utf8',
       env: { ...process.env, NODE_OPTIONS: '' },
     });
@@ -80,7 +87,7 @@ test('the governor turns V8 incremental marking off: old-generation collections 
     const before = await markingChurn();
     governor();
     await churn(); // lets a marking started before the governor finish
-    console.log(JSON.stringify({ before, after: await churn() }));
+    console.log(JSON.stringify({ before, after: await churn(3) }));
   `);
   // The workload marks incrementally without the governor, so it would after, too.
   assert.ok(
@@ -101,19 +108,19 @@ test('the governor turns V8 incremental marking off: old-generation collections 
 test('incremental marking stays on while a gzip worker is alive, and goes off at the look after it exits', () => {
   const seen = child(`
     const { DeflatePool } = await import(${src('compress/worker-pool.ts')});
-    const { workerThreadsAlive } = await import(${src('compress/worker-threads-alive.ts')});
+    const { poolThreadsAlive } = await import(${src('compress/pool-threads.ts')});
     const pool = new DeflatePool();
     await pool.run({ data: new Uint8Array(100000), dictionary: null, level: 5, last: true }, 1);
-    if (workerThreadsAlive() !== 1) throw new Error('the pool did not count its worker: ' + workerThreadsAlive());
+    if (poolThreadsAlive() !== 1) throw new Error('the pool did not count its worker: ' + poolThreadsAlive());
     governor();
     look();
     await churn();
     const withWorker = await markingChurn();
     await pool.close();
-    if (workerThreadsAlive() !== 0) throw new Error('a closed pool still counts a worker: ' + workerThreadsAlive());
+    if (poolThreadsAlive() !== 0) throw new Error('a closed pool still counts a worker: ' + poolThreadsAlive());
     look();
     await churn();
-    console.log(JSON.stringify({ withWorker, afterExit: await churn() }));
+    console.log(JSON.stringify({ withWorker, afterExit: await churn(3) }));
   `);
   assert.ok(
     (seen.withWorker?.incremental ?? 0) >= 1,
@@ -124,4 +131,24 @@ test('incremental marking stays on while a gzip worker is alive, and goes off at
     0,
     `marking still on after the worker exited: ${JSON.stringify(seen)}`,
   );
+});
+
+test('incremental marking stays on in a process started with a preload option (a module-hooks thread may run)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ocikit-preload-'));
+  try {
+    const preload = join(dir, 'preload.mjs');
+    writeFileSync(preload, 'export {};\n');
+    const seen = child(
+      `
+      governor();
+      look();
+      await churn();
+      console.log(JSON.stringify({ withPreload: await markingChurn() }));
+    `,
+      ['--import', preload],
+    );
+    assert.ok((seen.withPreload?.incremental ?? 0) >= 1, `marking was turned off: ${JSON.stringify(seen)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
