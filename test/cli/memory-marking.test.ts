@@ -82,14 +82,15 @@ function child(
   }
 }
 
-test('the governor turns V8 incremental marking off: old-generation collections are made whole', () => {
+test('the governor turns V8 incremental marking off', () => {
   const seen = child(`
     const before = await markingChurn();
     governor();
     await churn(); // lets a marking started before the governor finish
     console.log(JSON.stringify({ before, after: await churn(3) }));
   `);
-  // The workload marks incrementally without the governor, so it would after, too.
+  // The workload marks incrementally without the governor, so three runs of it would after, too.
+  // (Whether V8 then collects the old generation whole within them depends on its limit: not asserted.)
   assert.ok(
     (seen.before?.incremental ?? 0) >= 1,
     `no incremental marking before the governor: ${JSON.stringify(seen)}`,
@@ -98,10 +99,6 @@ test('the governor turns V8 incremental marking off: old-generation collections 
     seen.after?.incremental,
     0,
     `incremental marking after the governor started: ${JSON.stringify(seen)}`,
-  );
-  assert.ok(
-    (seen.after?.major ?? 0) >= 1,
-    `no old-generation collection after the governor: ${JSON.stringify(seen)}`,
   );
 });
 
