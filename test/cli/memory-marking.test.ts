@@ -15,19 +15,17 @@ const src = (path: string) => JSON.stringify(join(import.meta.dirname, '../../sr
 
 /**
  * A child's helpers: `churn()` promotes objects into the old generation (a ring of 300k live
- * objects, replaced one by one) and returns the collections it saw, from Node's `gc` performance
- * entries (`incremental` is a start of incremental marking), every entry delivered before it
- * returns. `governor()` starts the governor with a schedule whose look the child calls itself.
+ * objects, replaced one by one) and returns how many incremental markings started meanwhile,
+ * from Node's `gc` performance entries, every entry delivered before it returns. `governor()` starts the governor with a schedule whose look the child calls itself.
  */
 const PRELUDE = `
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { setImmediate as turn } from 'node:timers/promises';
 import { startMemoryGovernor } from ${src('cli/memory.ts')};
-let counts = { incremental: 0, major: 0 };
+let counts = { incremental: 0 };
 const count = (entries) => {
   for (const entry of entries) {
     if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) counts.incremental++;
-    if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.major++;
   }
 };
 const observer = new PerformanceObserver((list) => count(list.getEntries()));
@@ -44,7 +42,7 @@ async function churnOnce() {
 }
 /** The collections of \`times\` runs of the workload. */
 async function churn(times = 1) {
-  counts = { incremental: 0, major: 0 };
+  counts = { incremental: 0 };
   for (let i = 0; i < times; i++) await churnOnce();
   return counts;
 }
@@ -60,13 +58,10 @@ const governor = () => startMemoryGovernor({ poll: (l) => { look = l; }, moved: 
 `;
 
 /**
- * Runs a child script after the prelude, with the given Node options, from a file (a gzip worker inherits the child's flags, and
- * `--input-type` would fail it); its last line of output is JSON.
+ * Runs a child script after the prelude, with the given Node options, from a file (a gzip worker
+ * inherits the child's flags, and `--input-type` would fail it); its last line of output is JSON.
  */
-function child(
-  script: string,
-  nodeOptions: string[] = [],
-): Record<string, { incremental: number; major: number }> {
+function child(script: string, nodeOptions: string[] = []): Record<string, { incremental: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ocikit-marking-'));
   try {
     const file = join(dir, 'child.mjs');
