@@ -4,6 +4,7 @@
  * library. Only what the command being run needs is loaded: `--version` loads no parser and no
  * command, the parser loads only the named command's module (program.ts).
  */
+import { keepHttpParserInBaselineTier } from './http-parser-tier.ts';
 import { watchMemory } from './memory-watch.ts';
 import { watchOutput } from './output.ts';
 import { EXIT_INTERRUPTED, handleInterrupts, stopCommand } from './signal.ts';
@@ -17,6 +18,7 @@ if (onlyVersionAsked(process.argv)) {
   process.stdout.write(`${packageVersion()}\n`);
 } else {
   watchMemory();
+  keepHttpParserInBaselineTier();
   const [{ buildProgram }, { runCli }] = await Promise.all([import('./program.ts'), import('./run.ts')]);
   const code = await runCli(await buildProgram(process.argv), process.argv);
   // An interrupted command has cleaned up: what it leaves running (idle sockets, compression

@@ -5,7 +5,8 @@
  * no signing code, only undici's client (bundled, without its HTTP/2 half), nor classic zod or the
  * YAML parser, and no
  * command pays for the lazy exports of `node:fs`. Also the two start-up mechanisms of bin/ocikit.js: the compile cache is written and
- * read back, and in a checkout the bundle runs only while it is newer than its sources.
+ * read back, and in a checkout the bundle runs only while it is newer than its sources. A
+ * registry command keeps undici's HTTP parser in V8's baseline WebAssembly tier.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -169,6 +170,26 @@ describe('what a command loads at start-up', () => {
       );
       assert.deepEqual(unwanted, [], `${url} bundles ${unwanted.join(', ')}`);
     }
+  });
+
+  test("a registry command never compiles undici's HTTP parser with TurboFan, and NODE_DEBUG=undici still logs its connections", async () => {
+    // V8 prints each WebAssembly function it compiles and with which compiler; a cold pull used to
+    // end with llhttp's main function compiled again by TurboFan (70 ms of a background thread).
+    const { stdout, stderr } = await execFileAsync(
+      process.execPath,
+      [
+        '--trace-wasm-compilation-times',
+        join(pkg, 'bin/ocikit.js'),
+        'copy',
+        '-q',
+        `${registry.host}/startup/img:1`,
+        `oci:${dir}/cold-pull:img`,
+      ],
+      { env: { ...process.env, NODE_DEBUG: 'undici' } },
+    );
+    assert.match(stdout, /using Liftoff/);
+    assert.doesNotMatch(stdout, /using (TurboFan|Turboshaft)/);
+    assert.match(stderr, /connecting to 127\.0\.0\.1/);
   });
 
   test('the compile cache is written by the first run and accepted by the next', async () => {
