@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,6 +17,7 @@ import { openRegistryClient } from '../../src/transports/registry/open.ts';
 import { RegistrySink, RegistrySource } from '../../src/transports/registry/transport.ts';
 import { scratch } from '../helpers/peers-layout.ts';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
+import { serve } from '../serve/fixture.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
 import { clientFor, makeImage, pushImage, type TestImage } from './fixture.ts';
 
@@ -191,6 +192,82 @@ describe('registry connections are kept alive', () => {
       await new Promise((resolve) => server.close(resolve));
     }
     assert.equal(paths.filter((p) => p.includes('/referrers/')).length, 2);
+  });
+
+  test('a registry whose referrers API is not known yet is asked for the fallback tag beside it, not after its 404', async () => {
+    // A loopback proxy in front of the real registry that holds the referrers answer back until
+    // the fallback tag is asked for (or 5 s pass): a client that waits for the 404 first is seen.
+    let tagAsked: () => void = () => {};
+    const tagSeen = new Promise<'tag'>((resolve) => {
+      tagAsked = () => resolve('tag');
+    });
+    let referrersReleasedBy: 'tag' | 'timeout' | undefined;
+    const [upstreamHost, upstreamPort] = registry.host.split(':') as [string, string];
+    const server = createServer(async (req, res) => {
+      const url = req.url ?? '';
+      if (url.includes('/manifests/sha256-')) tagAsked();
+      if (url.includes('/referrers/')) {
+        referrersReleasedBy = await Promise.race([
+          tagSeen,
+          new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000).unref()),
+        ]);
+      }
+      const upstream = httpRequest(
+        {
+          host: upstreamHost,
+          port: Number(upstreamPort),
+          method: req.method,
+          path: url,
+          headers: req.headers,
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const client = new RegistryClient(host);
+      try {
+        assert.deepEqual(await client.referrers('keep/app', image.manifestDigest), {
+          descriptors: [],
+          via: 'tag',
+        });
+      } finally {
+        await client.close();
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    assert.equal(referrersReleasedBy, 'tag');
+  });
+
+  test('clients sharing connections stop asking for the fallback tag once the registry answered the referrers API', async (t) => {
+    const served = await serve(t);
+    const counting = await startCountingProxy(served.host);
+    t.after(() => counting.stop());
+    await pushImage(clientFor(t, served.host), 'keep/app', image, 'v1');
+    for (let i = 0; i < 3; i++) {
+      const client = new RegistryClient(counting.host);
+      try {
+        assert.deepEqual(await client.referrers('keep/app', image.manifestDigest), {
+          descriptors: [],
+          via: 'api',
+        });
+      } finally {
+        await client.close();
+      }
+    }
+    const referrersCalls = counting.requests.filter((r) => r.includes('/referrers/'));
+    const tagReads = counting.requests.filter((r) => r.includes('/manifests/sha256-'));
+    assert.equal(referrersCalls.length, 3, counting.requests.join('\n'));
+    // At most the first lookup, before the registry had shown the API, asked for the tag beside it.
+    assert.ok(tagReads.length <= 1, counting.requests.join('\n'));
   });
 
   test('with TLS verification off, a plain-HTTP registry is tried over HTTPS once, not once per client', async () => {

@@ -62,14 +62,40 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
 }
 
 /**
- * Registries (host[:port]) that answered the referrers endpoint with a bare 404, by the dispatcher (the
- * kept-alive connections) their clients share. A registry with the API never answers it with 404
- * (distribution-spec "Listing Referrers"); a 404 that is no distribution error (no `errors` body,
- * as for a route the registry does not have) means the API is missing, so the clients that share
- * those connections go straight to the fallback tag for as long as the connections live (a sync
- * or a copy asks once, not once per image).
+ * What the registries (host[:port]) behind a dispatcher (the kept-alive connections their clients
+ * share) showed of the referrers API, as long as those connections live (a sync or a copy finds
+ * out once, not once per image):
+ * - `missing`: the endpoint answered with a bare 404. A registry with the API never answers it
+ *   with 404 (distribution-spec "Listing Referrers"); a 404 that is no distribution error (no
+ *   `errors` body, as for a route the registry does not have) means the API is missing, so the
+ *   clients go straight to the fallback tag.
+ * - `present`: the endpoint answered with an index, so the fallback tag is not asked for beside it.
  */
-const withoutReferrersApi = new WeakMap<object, Set<string>>();
+const referrersApi = new WeakMap<object, Map<string, 'missing' | 'present'>>();
+
+function rememberReferrersApi(dispatcher: object, host: string, state: 'missing' | 'present'): void {
+  const hosts = referrersApi.get(dispatcher) ?? new Map<string, 'missing' | 'present'>();
+  referrersApi.set(dispatcher, hosts.set(host, state));
+}
+
+/** A request started early whose outcome is read later (its rejection is held, never unhandled). */
+interface Settled<T> {
+  value(): Promise<T>;
+}
+
+function startEarly<T>(run: () => Promise<T>): Settled<T> {
+  const settled = run().then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  return {
+    async value() {
+      const outcome = await settled;
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
+    },
+  };
+}
 
 /** The referrers of `subject` in `repository`: the API first, the fallback tag on 404 (end-12). */
 export async function listReferrers(
@@ -85,10 +111,18 @@ export async function listReferrers(
   if (options.artifactType !== undefined) first.searchParams.set('artifactType', options.artifactType);
   const descriptors: Descriptor[] = [];
   const { host, dispatcher } = client.http;
-  if (withoutReferrersApi.get(dispatcher)?.has(host)) {
+  const known = referrersApi.get(dispatcher)?.get(host);
+  if (known === 'missing') {
     const index = await readFallbackIndex(client, repository, subject, options);
     return { descriptors: (index ?? []).filter(keep), via: 'tag' };
   }
+  // Not known yet: the fallback tag is asked for beside the API, so a registry without the API
+  // costs one round trip, not two (the 404 that sends a client to the tag comes a round trip
+  // after the question). A registry with the API costs one small request more, once per connections.
+  const fallback =
+    known === undefined
+      ? startEarly(() => readFallbackIndex(client, repository, subject, options))
+      : undefined;
   try {
     const budget = new ListingBudget(`referrers listing of ${subject}`);
     for (let url: URL | undefined = first; url !== undefined; ) {
@@ -107,22 +141,25 @@ export async function listReferrers(
       const entries = indexEntries(parseJson(bytes, 'referrers response'));
       if (entries === undefined)
         throw new OciError(ErrorCode.INVALID_DOCUMENT, 'referrers response is not an index');
+      rememberReferrersApi(dispatcher, host, 'present');
       const filtered = (header(res.headers, 'oci-filters-applied') ?? '')
         .split(',')
         .some((f) => f.trim() === 'artifactType');
       budget.append(descriptors, filtered ? entries : entries.filter(keep));
       url = nextLink(res.headers.link, res.url);
     }
+    // The early fallback request ends before the answer does (none is left running), unread.
+    await fallback?.value().catch(() => {});
     return { descriptors, via: 'api' };
   } catch (err) {
-    if (!(err instanceof OciError && err.code === ErrorCode.NOT_FOUND && descriptors.length === 0)) throw err;
-    const errors = (err.data as { errors?: unknown[] } | undefined)?.errors ?? [];
-    if (errors.length === 0) {
-      const hosts = withoutReferrersApi.get(dispatcher) ?? new Set<string>();
-      withoutReferrersApi.set(dispatcher, hosts.add(host));
+    if (!(err instanceof OciError && err.code === ErrorCode.NOT_FOUND && descriptors.length === 0)) {
+      await fallback?.value().catch(() => {});
+      throw err;
     }
+    const errors = (err.data as { errors?: unknown[] } | undefined)?.errors ?? [];
+    if (errors.length === 0) rememberReferrersApi(dispatcher, host, 'missing');
   }
-  const index = await readFallbackIndex(client, repository, subject, options);
+  const index = await (fallback?.value() ?? readFallbackIndex(client, repository, subject, options));
   return { descriptors: (index ?? []).filter(keep), via: 'tag' };
 }
 
