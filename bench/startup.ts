@@ -4,7 +4,9 @@
  * every command of a round run once before the next round (so a noisy moment hits all alike).
  * Two ways of running the command are timed: the package as users get it (`npm pack`, installed
  * into an empty project) and the checkout's `bin/ocikit.js` with a fresh bundle (its freshness
- * check of the sources included). skopeo's warm pull is an extra row for reference.
+ * check of the sources included). skopeo's warm pull is an extra row for reference, and so is the
+ * warm pull of both tools through a link with a round-trip time of {@link FAR_RTT_MS} (a registry
+ * a CI runner reaches over a network, where each round trip costs what start-up does).
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
@@ -12,11 +14,14 @@ import { basename, dirname, join } from 'node:path';
 import { packAndInstall } from '../test/cli/packed-install.ts';
 import { startRegistry } from '../test/helpers/registry.ts';
 import { runsFromEnv } from './guard.ts';
+import { startLatencyProxy } from './latency-proxy.ts';
 import { BENCH_DIR, OCIKIT_CLI, type Row, timeShell } from './lib.ts';
 
 /** Rounds per command; the best round counts. */
 const RUNS = runsFromEnv('OCIKIT_STARTUP_RUNS', 15);
 const REPO = join(import.meta.dirname, '..');
+/** The round-trip time of the far registry's rows. */
+const FAR_RTT_MS = 20;
 const NODE = process.execPath;
 
 /** Where a checkout runs the command from: `bin/ocikit.js` beside `src/` and a fresh `dist/ocikit/`. */
@@ -78,6 +83,7 @@ export async function benchStartup(): Promise<Row[]> {
   );
   const checkout = await checkoutBin(work);
   const registry = await startRegistry();
+  const far = await startLatencyProxy(registry.host, FAR_RTT_MS);
   try {
     // A small 4-layer image: start-up, not transfer, is what is timed.
     const layout = join(work, 'layout');
@@ -109,11 +115,16 @@ export async function benchStartup(): Promise<Row[]> {
       { label: 'installed', bin: installed },
       { label: 'checkout', bin: checkout },
     ];
-    const commands = [`${NODE} -e 0`, skopeoPull];
+    const farRemote = `${far.host}/startup/img:1`;
+    const farPulls = [
+      `${NODE} ${installed} copy -q ${farRemote} oci:${pulled}:img`,
+      `skopeo copy -q --src-tls-verify=false docker://${farRemote} oci:${skopeoPulled}:img`,
+    ];
+    const commands = [`${NODE} -e 0`, skopeoPull, ...farPulls];
     for (const run of runs) for (const c of cases) commands.push(`${NODE} ${run.bin} ${c.args}`);
     // One untimed round fills the compile cache, as any user's second run finds it.
     for (const command of commands) timed(command);
-    const [floor = 0, skopeo = 0, ...times] = bestOfRounds(commands);
+    const [floor = 0, skopeo = 0, farOcikit = 0, farSkopeo = 0, ...times] = bestOfRounds(commands);
 
     const rows: Row[] = [
       { operation: 'node -e 0 (floor)', ocikit: floor, peer: 'node -e 0', peerTime: floor, target: 'floor' },
@@ -137,8 +148,16 @@ export async function benchStartup(): Promise<Row[]> {
       peerTime: floor,
       target: 'info',
     });
+    rows.push({
+      operation: `installed: warm registry pull, ${FAR_RTT_MS} ms RTT`,
+      ocikit: farOcikit,
+      peer: 'skopeo copy, same link',
+      peerTime: farSkopeo,
+      target: 'info',
+    });
     return rows;
   } finally {
+    await far.stop();
     await registry.stop();
   }
 }
