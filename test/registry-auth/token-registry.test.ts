@@ -101,6 +101,20 @@ describe('Bearer token auth with a real registry', () => {
     assert.equal(tokens.requests.length, 2, 'another scope set needs another token');
   });
 
+  test('a referrers lookup asks the API and the fallback tag at once, with one token for both', async (t) => {
+    const client = clientOf(t, alice());
+    const digest = await pushNew(client, 'alice/refs');
+    tokens.requests.length = 0;
+    // Fresh connections (a client of its own settings): the registry's lack of the API is not known yet.
+    const lookup = new RegistryClient(registry.host, { authenticator: alice(), headersTimeoutMs: 29_000 });
+    t.after(() => lookup.close());
+    assert.deepEqual(await lookup.referrers('alice/refs', digest), { descriptors: [], via: 'tag' });
+    assert.deepEqual(
+      tokens.requests.map((r) => [r.user, r.scopes, r.status]),
+      [['alice', ['repository:alice/refs:pull'], 200]],
+    );
+  });
+
   test('expiry is respected: the token is reused before expiry and refetched after', async (t) => {
     let clock = Date.now();
     const client = clientOf(
