@@ -101,7 +101,7 @@ describe('Bearer token auth with a real registry', () => {
     assert.equal(tokens.requests.length, 2, 'another scope set needs another token');
   });
 
-  test('a referrers lookup asks the API and the fallback tag at once, with one token for both', async (t) => {
+  test('a referrers lookup asking the API and the fallback tag at once fetches one token for both (the two 401s share it)', async (t) => {
     const client = clientOf(t, alice());
     const digest = await pushNew(client, 'alice/refs');
     tokens.requests.length = 0;

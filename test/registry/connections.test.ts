@@ -270,6 +270,69 @@ describe('registry connections are kept alive', () => {
     assert.ok(tagReads.length <= 1, counting.requests.join('\n'));
   });
 
+  test('lookups started together on one client ask for the fallback tag early only once', async (t) => {
+    const served = await serve(t);
+    const counting = await startCountingProxy(served.host);
+    t.after(() => counting.stop());
+    await pushImage(clientFor(t, served.host), 'keep/app', image, 'v1');
+    const client = clientFor(t, counting.host);
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => client.referrers('keep/app', image.manifestDigest)),
+    );
+    for (const result of results) assert.deepEqual(result, { descriptors: [], via: 'api' });
+    const tagReads = counting.requests.filter((r) => r.includes('/manifests/sha256-'));
+    assert.ok(tagReads.length <= 1, counting.requests.join('\n'));
+  });
+
+  test('a lookup the referrers API answered does not wait for the fallback tag asked for beside it', async (t) => {
+    const served = await serve(t);
+    await pushImage(clientFor(t, served.host), 'keep/app', image, 'v1');
+    // A loopback proxy in front of `ocikit serve` (which has the API) that holds the fallback tag's
+    // answer until the client goes away or 5 s pass, as a registry retrying or slow on it would.
+    let tagReleased: (by: 'client' | 'timeout') => void = () => {};
+    const tagReleasedBy = new Promise<'client' | 'timeout'>((resolve) => {
+      tagReleased = resolve;
+    });
+    const [upstreamHost, upstreamPort] = served.host.split(':') as [string, string];
+    const server = createServer(async (req, res) => {
+      const url = req.url ?? '';
+      if (url.includes('/manifests/sha256-')) {
+        const by = await new Promise<'client' | 'timeout'>((resolve) => {
+          res.once('close', () => resolve('client'));
+          setTimeout(() => resolve('timeout'), 5000).unref();
+        });
+        tagReleased(by);
+        if (by === 'client') return;
+      }
+      const upstream = httpRequest(
+        {
+          host: upstreamHost,
+          port: Number(upstreamPort),
+          method: req.method,
+          path: url,
+          headers: req.headers,
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const client = clientFor(t, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+    assert.deepEqual(await client.referrers('keep/app', image.manifestDigest), {
+      descriptors: [],
+      via: 'api',
+    });
+    assert.equal(await tagReleasedBy, 'client');
+  });
+
   test('with TLS verification off, a plain-HTTP registry is tried over HTTPS once, not once per client', async () => {
     proxy.reset();
     for (let i = 0; i < 3; i++) {

@@ -69,22 +69,40 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
  *   with 404 (distribution-spec "Listing Referrers"); a 404 that is no distribution error (no
  *   `errors` body, as for a route the registry does not have) means the API is missing, so the
  *   clients go straight to the fallback tag.
- * - `present`: the endpoint answered with an index, so the fallback tag is not asked for beside it.
+ * - `present`: the endpoint answered with an index; the fallback tag is asked for only on a 404.
+ * - `probing`: a lookup that asked for the fallback tag beside the API has not had its answer yet;
+ *   the lookups started meanwhile (an explorer's, a sync's) do not ask for the tag early too.
  */
-const referrersApi = new WeakMap<object, Map<string, 'missing' | 'present'>>();
+type ApiState = 'missing' | 'present' | 'probing';
+const referrersApi = new WeakMap<object, Map<string, ApiState>>();
 
-function rememberReferrersApi(dispatcher: object, host: string, state: 'missing' | 'present'): void {
-  const hosts = referrersApi.get(dispatcher) ?? new Map<string, 'missing' | 'present'>();
-  referrersApi.set(dispatcher, hosts.set(host, state));
+function rememberReferrersApi(dispatcher: object, host: string, state: ApiState | undefined): void {
+  const hosts = referrersApi.get(dispatcher) ?? new Map<string, ApiState>();
+  if (state === undefined) hosts.delete(host);
+  else hosts.set(host, state);
+  referrersApi.set(dispatcher, hosts);
 }
 
-/** A request started early whose outcome is read later (its rejection is held, never unhandled). */
-interface Settled<T> {
-  value(): Promise<T>;
+/**
+ * The fallback tag read started beside the API: its outcome is read later (a rejection is held,
+ * never unhandled), or it is stopped when the API answered, so that a retried or slow tag read
+ * never holds up an answer the lookup already has.
+ */
+interface EarlyFallback {
+  value(): Promise<Descriptor[] | undefined>;
+  /** Stops the read (if still running) and waits until it has ended. */
+  drop(): Promise<void>;
 }
 
-function startEarly<T>(run: () => Promise<T>): Settled<T> {
-  const settled = run().then(
+function startFallbackEarly(
+  client: RegistryClient,
+  repository: string,
+  subject: string,
+  options: ReferrersOptions,
+): EarlyFallback {
+  const stop = new AbortController();
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
+  const settled = readFallbackIndex(client, repository, subject, { ...options, signal }).then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
@@ -93,6 +111,10 @@ function startEarly<T>(run: () => Promise<T>): Settled<T> {
       const outcome = await settled;
       if (!outcome.ok) throw outcome.error;
       return outcome.value;
+    },
+    async drop() {
+      stop.abort();
+      await settled;
     },
   };
 }
@@ -118,11 +140,9 @@ export async function listReferrers(
   }
   // Not known yet: the fallback tag is asked for beside the API, so a registry without the API
   // costs one round trip, not two (the 404 that sends a client to the tag comes a round trip
-  // after the question). A registry with the API costs one small request more, once per connections.
-  const fallback =
-    known === undefined
-      ? startEarly(() => readFallbackIndex(client, repository, subject, options))
-      : undefined;
+  // after the question). A registry with the API costs one small request more, once.
+  const fallback = known === undefined ? startFallbackEarly(client, repository, subject, options) : undefined;
+  if (fallback !== undefined) rememberReferrersApi(dispatcher, host, 'probing');
   try {
     const budget = new ListingBudget(`referrers listing of ${subject}`);
     for (let url: URL | undefined = first; url !== undefined; ) {
@@ -142,22 +162,25 @@ export async function listReferrers(
       if (entries === undefined)
         throw new OciError(ErrorCode.INVALID_DOCUMENT, 'referrers response is not an index');
       rememberReferrersApi(dispatcher, host, 'present');
+      await fallback?.drop();
       const filtered = (header(res.headers, 'oci-filters-applied') ?? '')
         .split(',')
         .some((f) => f.trim() === 'artifactType');
       budget.append(descriptors, filtered ? entries : entries.filter(keep));
       url = nextLink(res.headers.link, res.url);
     }
-    // The early fallback request ends before the answer does (none is left running), unread.
-    await fallback?.value().catch(() => {});
     return { descriptors, via: 'api' };
   } catch (err) {
     if (!(err instanceof OciError && err.code === ErrorCode.NOT_FOUND && descriptors.length === 0)) {
-      await fallback?.value().catch(() => {});
+      if (fallback !== undefined && referrersApi.get(dispatcher)?.get(host) === 'probing') {
+        rememberReferrersApi(dispatcher, host, undefined);
+      }
+      await fallback?.drop();
       throw err;
     }
     const errors = (err.data as { errors?: unknown[] } | undefined)?.errors ?? [];
     if (errors.length === 0) rememberReferrersApi(dispatcher, host, 'missing');
+    else if (fallback !== undefined) rememberReferrersApi(dispatcher, host, undefined);
   }
   const index = await (fallback?.value() ?? readFallbackIndex(client, repository, subject, options));
   return { descriptors: (index ?? []).filter(keep), via: 'tag' };
