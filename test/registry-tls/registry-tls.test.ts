@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isOciError } from '../../src/errors/index.ts';
 import { openSource } from '../../src/transports/index.ts';
+import { openRegistryClient } from '../../src/transports/registry/open.ts';
 import { ocikit } from '../helpers/cli.ts';
 import { run, runBuffer } from '../helpers/exec.ts';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
@@ -112,6 +113,30 @@ describe('a registry serving TLS with its own CA', () => {
       return true;
     });
     assert.equal(await resolveWith({ certDir }), local);
+  });
+
+  test('HTTPS connections with the same CA folder share one secure context (Node parses its root store once)', async () => {
+    // A context made from a `ca` list parses every root again (12-20 ms here), once per
+    // connection when the list went to tls.connect: counted where Node makes contexts.
+    const tls = process.getBuiltinModule('node:tls');
+    const made = tls.createSecureContext;
+    let contexts = 0;
+    tls.createSecureContext = (...args: Parameters<typeof made>) => {
+      contexts++;
+      return made(...args);
+    };
+    const client = await openRegistryClient(secure.host, { certDir });
+    try {
+      // Four requests at once: four connections.
+      const digests = await Promise.all(
+        Array.from({ length: 4 }, async () => (await client.getManifest('app', '1')).digest),
+      );
+      assert.deepEqual(digests, [local, local, local, local]);
+    } finally {
+      tls.createSecureContext = made;
+      await client.close();
+    }
+    assert.ok(contexts <= 1, `${contexts} secure contexts for four connections`);
   });
 
   test('--tls-verify=false (or --insecure) reaches the TLS registry unverified, and a plain-HTTP one by falling back', async (t) => {

@@ -85,12 +85,12 @@ function createEntry(settings: ConnectionSettings, proxy: boolean): Entry {
     headersTimeout: settings.headersTimeoutMs,
     bodyTimeout: settings.bodyTimeoutMs,
   };
-  const tls = settings.tls === undefined ? {} : tlsConnectOptions(settings.tls);
   if (proxy) {
+    const tls = settings.tls === undefined ? {} : tlsConnectOptions(settings.tls);
     const dispatcher = envHttpProxyAgent({ ...options, connect: tls, requestTls: tls });
     return { dispatcher, connector: undefined, idle: undefined };
   }
-  const connector = recordingConnector(tls);
+  const connector = recordingConnector(settings.tls);
   const dispatcher = new Agent({ ...options, connect: connector.connect });
   return { dispatcher, connector, idle: undefined };
 }
