@@ -5,14 +5,17 @@
  * Two ways of running the command are timed: the package as users get it (`npm pack`, installed
  * into an empty project) and the checkout's `bin/ocikit.js` with a fresh bundle (its freshness
  * check of the sources included). skopeo's warm pull is an extra row for reference, and so is the
- * warm pull of both tools through a link with a round-trip time of {@link FAR_RTT_MS} (a registry
- * a CI runner reaches over a network, where each round trip costs what start-up does).
+ * warm pull of both tools from an HTTPS registry through a link with a round-trip time of
+ * {@link FAR_RTT_MS} (a registry a CI runner reaches over a network, where each round trip costs
+ * what start-up does; both tools verify its certificate through the same CA folder).
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { packAndInstall } from '../test/cli/packed-install.ts';
-import { startRegistry } from '../test/helpers/registry.ts';
+import { type RunningRegistry, startRegistry } from '../test/helpers/registry.ts';
+import { ensureTestHostname } from '../test/helpers/test-host.ts';
+import { makeTlsCertificates } from '../test/helpers/tls-certs.ts';
 import { runsFromEnv } from './guard.ts';
 import { startLatencyProxy } from './latency-proxy.ts';
 import { BENCH_DIR, OCIKIT_CLI, type Row, timeShell } from './lib.ts';
@@ -83,7 +86,7 @@ export async function benchStartup(): Promise<Row[]> {
   );
   const checkout = await checkoutBin(work);
   const registry = await startRegistry();
-  const far = await startLatencyProxy(registry.host, FAR_RTT_MS);
+  const stops: (() => Promise<void>)[] = [() => registry.stop()];
   try {
     // A small 4-layer image: start-up, not transfer, is what is timed.
     const layout = join(work, 'layout');
@@ -115,11 +118,13 @@ export async function benchStartup(): Promise<Row[]> {
       { label: 'installed', bin: installed },
       { label: 'checkout', bin: checkout },
     ];
-    const farRemote = `${far.host}/startup/img:1`;
-    const farPulls = [
-      `${NODE} ${installed} copy -q ${farRemote} oci:${pulled}:img`,
-      `skopeo copy -q --src-tls-verify=false docker://${farRemote} oci:${skopeoPulled}:img`,
-    ];
+    const farPulls = await farRegistryPulls(work, stops, {
+      pushing: `${NODE} ${checkout}`,
+      pulling: `${NODE} ${installed}`,
+      layout,
+      ocikitDestination: pulled,
+      skopeoDestination: skopeoPulled,
+    });
     const commands = [`${NODE} -e 0`, skopeoPull, ...farPulls];
     for (const run of runs) for (const c of cases) commands.push(`${NODE} ${run.bin} ${c.args}`);
     // One untimed round fills the compile cache, as any user's second run finds it.
@@ -149,7 +154,7 @@ export async function benchStartup(): Promise<Row[]> {
       target: 'info',
     });
     rows.push({
-      operation: `installed: warm registry pull, ${FAR_RTT_MS} ms RTT`,
+      operation: `installed: warm pull, HTTPS registry ${FAR_RTT_MS} ms away`,
       ocikit: farOcikit,
       peer: 'skopeo copy, same link',
       peerTime: farSkopeo,
@@ -157,7 +162,49 @@ export async function benchStartup(): Promise<Row[]> {
     });
     return rows;
   } finally {
-    await far.stop();
-    await registry.stop();
+    for (const stop of stops.reverse()) await stop();
   }
+}
+
+/**
+ * An HTTPS registry (its certificate for the test host name, which resolves to 127.0.0.1) holding
+ * the image, behind the latency proxy; returns the two warm pulls through it, ocikit's then
+ * skopeo's, each tool trusting the registry's CA through a certificate folder. `stops` gets what
+ * must be stopped.
+ */
+async function farRegistryPulls(
+  work: string,
+  stops: (() => Promise<void>)[],
+  tools: {
+    pushing: string;
+    pulling: string;
+    layout: string;
+    ocikitDestination: string;
+    skopeoDestination: string;
+  },
+): Promise<string[]> {
+  const hostname = await ensureTestHostname();
+  await mkdir(join(work, 'tls'), { recursive: true });
+  const certs = await makeTlsCertificates(join(work, 'tls'), hostname);
+  const certDir = join(work, 'tls', 'ca');
+  await mkdir(certDir, { recursive: true });
+  await copyFile(certs.caCert, join(certDir, 'ca.crt'));
+  const secure: RunningRegistry = await startRegistry({
+    hostname,
+    tls: { certificate: certs.serverCert, key: certs.serverKey },
+  });
+  stops.push(() => secure.stop());
+  const proxy = await startLatencyProxy(secure.host, FAR_RTT_MS);
+  stops.push(() => proxy.stop());
+  timeShell(
+    `${tools.pushing} --cert-dir ${certDir} copy -q oci:${tools.layout}:img ${secure.host}/startup/img:1`,
+  );
+  const remote = `${hostname}:${proxy.port}/startup/img:1`;
+  const pulls = [
+    `${tools.pulling} --cert-dir ${certDir} copy -q ${remote} oci:${tools.ocikitDestination}:img`,
+    `skopeo copy -q --src-cert-dir ${certDir} docker://${remote} oci:${tools.skopeoDestination}:img`,
+  ];
+  // Warm: the destinations hold every blob already; these runs also check that both tools get in.
+  for (const pull of pulls) timeShell(pull);
+  return pulls;
 }
