@@ -3,9 +3,9 @@
  * differs from the reference tree (capture/snapshot-changes.ts). Mount points are made in the
  * copy and taken out again before the comparison.
  */
-import { lstatSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { settlePlan } from './capture/plan.ts';
+import { runStartCtime } from './capture/run-start.ts';
 import { directoryInodes, snapshotChanges } from './capture/snapshot-changes.ts';
 import type { CapturedStep } from './overlay-step.ts';
 import type { PreparedStep } from './prepared.ts';
@@ -24,10 +24,9 @@ export async function snapshotStep(
   const placed = placeStubs(work, planStubs(reference, step.points));
   const { user, run } = await step.enter(work);
   const inodes = directoryInodes(work);
-  // The start of the run as the copy's filesystem dates it: anything the step changes is at least this recent.
-  const marker = join(step.dir, 'started');
-  writeFileSync(marker, '');
-  const since = lstatSync(marker, { bigint: true }).ctimeNs;
+  // The start of the run as the filesystem dates it: anything the step changes is at least this
+  // recent, anything prepared before it older.
+  const since = await runStartCtime(join(step.dir, 'started'));
   await run();
   options.signal?.throwIfAborted();
   removeStubs(work, placed);
