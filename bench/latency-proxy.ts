@@ -46,9 +46,9 @@ function forwardDelayed(from: Socket, to: Socket, delayMs: () => number): void {
 /** Listens on an ephemeral loopback port in front of `upstream`; resolves with the port. */
 function listen(upstream: string, rttMs: number): Promise<number> {
   const [host, port] = upstream.split(':') as [string, string];
-  const server = createServer({ allowHalfOpen: true }, (client) => {
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
     const handshakeDone = performance.now() + rttMs;
-    const registry = connect({ port: Number(port), host, allowHalfOpen: true });
+    const registry = connect({ port: Number(port), host, allowHalfOpen: true, noDelay: true });
     forwardDelayed(client, registry, () =>
       Math.max(rttMs / 2, handshakeDone - performance.now() + rttMs / 2),
     );

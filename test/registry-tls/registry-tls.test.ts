@@ -139,6 +139,34 @@ describe('a registry serving TLS with its own CA', () => {
     assert.ok(contexts <= 1, `${contexts} secure contexts for four connections`);
   });
 
+  test("a registry's extra CA stays with its settings: the same host without it is still refused", async (t) => {
+    const trusting = await openRegistryClient(secure.host, { certDir });
+    try {
+      assert.equal((await trusting.getManifest('app', '1')).digest, local);
+    } finally {
+      await trusting.close();
+    }
+    // No CA folder this time (an empty certs.d root): Node's roots alone, which lack the test CA.
+    const bare = await openRegistryClient(secure.host, { certsDirectories: [await scratch(t)] });
+    try {
+      await assert.rejects(bare.getManifest('app', '1'), /unknown authority/);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  test('NODE_EXTRA_CA_CERTS still counts beside a CA folder that does not sign the registry', async (t) => {
+    const h = await isolatedHome(t);
+    const other = join(await scratch(t), 'other-ca');
+    await mkdir(other);
+    await copyFile(certs.otherCaCert, join(other, 'ca.crt'));
+    const result = await ocikit(['digest', '--cert-dir', other, `${secure.host}/app:1`], {
+      env: { ...h.env, NODE_EXTRA_CA_CERTS: certs.caCert },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.out, local);
+  });
+
   test('--tls-verify=false (or --insecure) reaches the TLS registry unverified, and a plain-HTTP one by falling back', async (t) => {
     const h = await isolatedHome(t);
     for (const flag of ['--tls-verify=false', '--insecure']) {

@@ -26,7 +26,7 @@ export async function snapshotStep(
   const inodes = directoryInodes(work);
   // The start of the run as the filesystem dates it: anything the step changes is at least this
   // recent, anything prepared before it older.
-  const since = await runStartCtime(join(step.dir, 'started'));
+  const since = await runStartCtime(join(step.dir, 'started'), options.signal);
   await run();
   options.signal?.throwIfAborted();
   removeStubs(work, placed);

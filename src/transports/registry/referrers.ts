@@ -180,7 +180,9 @@ export async function listReferrers(
     }
     const errors = (err.data as { errors?: unknown[] } | undefined)?.errors ?? [];
     if (errors.length === 0) rememberReferrersApi(dispatcher, host, 'missing');
-    else if (fallback !== undefined) rememberReferrersApi(dispatcher, host, undefined);
+    else if (fallback !== undefined && referrersApi.get(dispatcher)?.get(host) === 'probing') {
+      rememberReferrersApi(dispatcher, host, undefined);
+    }
   }
   const index = await (fallback?.value() ?? readFallbackIndex(client, repository, subject, options));
   return { descriptors: (index ?? []).filter(keep), via: 'tag' };

@@ -17,13 +17,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** How long to wait for the clock to move before settling for the first ctime (a frozen clock). */
 const MAX_WAIT_MS = 2_000;
 
-/** Writes `marker` and returns a ctime later than every change made before the call. */
-export async function runStartCtime(marker: string): Promise<bigint> {
+/**
+ * Writes `marker` and returns a ctime later than every change made before the call. On a
+ * filesystem that dates files to the second this waits up to a second.
+ */
+export async function runStartCtime(marker: string, signal?: AbortSignal): Promise<bigint> {
   writeFileSync(marker, '0');
   const first = lstatSync(marker, { bigint: true }).ctimeNs;
   const started = Date.now();
   for (let write = 1; Date.now() - started < MAX_WAIT_MS; write++) {
-    await sleep(1);
+    await sleep(1, undefined, { signal });
     writeFileSync(marker, String(write));
     const now = lstatSync(marker, { bigint: true }).ctimeNs;
     if (now > first) return now;

@@ -37,16 +37,34 @@ export function tlsConnectOptions(tls: RegistryTls): BuildConnector.BuildOptions
   return options;
 }
 
-/** Secure contexts made for registries' TLS settings, by a digest of those settings. */
+/**
+ * Secure contexts made for registries' TLS settings, by a digest of those settings. Kept for the
+ * process: a program that changes Node's default CAs later (`tls.setDefaultCACertificates`) gets
+ * them in contexts made afterwards only.
+ */
 const secureContexts = new Map<string, SecureContext>();
+
+/**
+ * True when Node's root store holds CAs beyond its bundled ones (`NODE_EXTRA_CA_CERTS`, the
+ * system's with `--use-system-ca`): older Node 22 releases do not copy those into a context's own
+ * store when a CA is added to it, so such a context is made from the full list instead.
+ */
+function rootStoreExtended(): boolean {
+  const options = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  return (
+    (process.env.NODE_EXTRA_CA_CERTS ?? '') !== '' ||
+    process.env.NODE_USE_SYSTEM_CA === '1' ||
+    /(^|\s)--use-system-ca(\s|$)/.test(options)
+  );
+}
 
 /**
  * The secure context of HTTPS connections with `tls`'s settings, made once per process: passing
  * `ca`, `cert` and `key` to `tls.connect` instead makes Node build a context for every connection,
  * and a context given `ca` parses every root certificate again (265 of them here: 12-20 ms per
  * connection, 50-80 ms of a warm pull from a registry with its own CA). The extra CAs are added
- * to a context on Node's root store (with `NODE_EXTRA_CA_CERTS` and `--use-system-ca`), whose
- * certificates Node has parsed once: under 1 ms.
+ * to the context's own copy of Node's root store, whose certificates Node has parsed once (under
+ * 1 ms); the shared store, and so every other registry's connections, never see them.
  */
 export function httpsSecureContext(tls: RegistryTls): SecureContext {
   const certs =
@@ -71,7 +89,7 @@ export function httpsSecureContext(tls: RegistryTls): SecureContext {
     // Node's own configuration of a context calls this for each `ca`; `context.context` is the
     // native context behind the object (a long-standing property, checked before use).
     const native = (context as { context?: { addCACert?: (pem: string) => void } }).context;
-    if (tls.ca.length > 0 && typeof native?.addCACert === 'function') {
+    if (tls.ca.length > 0 && typeof native?.addCACert === 'function' && !rootStoreExtended()) {
       for (const pem of tls.ca) native.addCACert(pem);
     } else if (tls.ca.length > 0) {
       context = createSecureContext({ ca: [...getCACertificates('default'), ...tls.ca], ...certs });
