@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +15,7 @@ import { layoutSink } from '../../src/transports/layout/index.ts';
 import { RegistryClient } from '../../src/transports/registry/client.ts';
 import { openRegistryClient } from '../../src/transports/registry/open.ts';
 import { RegistrySink, RegistrySource } from '../../src/transports/registry/transport.ts';
+import { startForwardingProxy } from '../helpers/forwarding-proxy.ts';
 import { scratch } from '../helpers/peers-layout.ts';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
 import { serve } from '../serve/fixture.ts';
@@ -202,8 +203,7 @@ describe('registry connections are kept alive', () => {
       tagAsked = () => resolve('tag');
     });
     let referrersReleasedBy: 'tag' | 'timeout' | undefined;
-    const [upstreamHost, upstreamPort] = registry.host.split(':') as [string, string];
-    const server = createServer(async (req, res) => {
+    const proxy = await startForwardingProxy(registry.host, async (req) => {
       const url = req.url ?? '';
       if (url.includes('/manifests/sha256-')) tagAsked();
       if (url.includes('/referrers/')) {
@@ -212,26 +212,10 @@ describe('registry connections are kept alive', () => {
           new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000).unref()),
         ]);
       }
-      const upstream = httpRequest(
-        {
-          host: upstreamHost,
-          port: Number(upstreamPort),
-          method: req.method,
-          path: url,
-          headers: req.headers,
-        },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
+      return { forward: true };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const client = new RegistryClient(host);
+      const client = new RegistryClient(proxy.host);
       try {
         assert.deepEqual(await client.referrers('keep/app', image.manifestDigest), {
           descriptors: [],
@@ -241,8 +225,7 @@ describe('registry connections are kept alive', () => {
         await client.close();
       }
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await proxy.stop();
     }
     assert.equal(referrersReleasedBy, 'tag');
   });
@@ -293,44 +276,26 @@ describe('registry connections are kept alive', () => {
     const tagReleasedBy = new Promise<'client' | 'timeout'>((resolve) => {
       tagReleased = resolve;
     });
-    const [upstreamHost, upstreamPort] = served.host.split(':') as [string, string];
-    const server = createServer(async (req, res) => {
-      const url = req.url ?? '';
-      if (url.includes('/manifests/sha256-')) {
-        const by = await new Promise<'client' | 'timeout'>((resolve) => {
-          res.once('close', () => resolve('client'));
-          setTimeout(() => resolve('timeout'), 5000).unref();
-        });
-        tagReleased(by);
-        if (by === 'client') return;
-      }
-      const upstream = httpRequest(
-        {
-          host: upstreamHost,
-          port: Number(upstreamPort),
-          method: req.method,
-          path: url,
-          headers: req.headers,
-        },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
+    const proxy = await startForwardingProxy(served.host, async (req, res) => {
+      if (!(req.url ?? '').includes('/manifests/sha256-')) return { forward: true };
+      const by = await new Promise<'client' | 'timeout'>((resolve) => {
+        res.once('close', () => resolve('client'));
+        setTimeout(() => resolve('timeout'), 5000).unref();
+      });
+      tagReleased(by);
+      return { forward: by === 'timeout' };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    t.after(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    });
-    const client = clientFor(t, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+    t.after(() => proxy.stop());
+    const client = clientFor(t, proxy.host);
     assert.deepEqual(await client.referrers('keep/app', image.manifestDigest), {
       descriptors: [],
       via: 'api',
     });
-    assert.equal(await tagReleasedBy, 'client');
+    // Bounded: a client that never asks for the tag early fails here instead of hanging.
+    const never = new Promise<'never asked'>((resolve) =>
+      setTimeout(() => resolve('never asked'), 10_000).unref(),
+    );
+    assert.equal(await Promise.race([tagReleasedBy, never]), 'client');
   });
 
   test('with TLS verification off, a plain-HTTP registry is tried over HTTPS once, not once per client', async () => {

@@ -3,8 +3,7 @@
  * request for `FROM` as the registry does and every later one with the manifest of `TO`: a tag
  * moving between the policy check and the copy (a fault a test cannot time on a real registry).
  */
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startForwardingProxy } from '../helpers/forwarding-proxy.ts';
 
 /** A running proxy: its `127.0.0.1:PORT`, the switch, and a way to stop it. */
 export interface TagFlipProxy {
@@ -21,33 +20,21 @@ export async function tagFlipProxy(
   from: string,
   to: string,
 ): Promise<TagFlipProxy> {
-  const [hostname, port] = registry.split(':') as [string, string];
   let armed = false;
   let seen = 0;
-  const server = createServer((req, res) => {
-    let path = req.url ?? '/';
-    if (armed && path === `/v2/${repo}/manifests/${from}`) {
+  const proxy = await startForwardingProxy(registry, (req) => {
+    if (armed && req.url === `/v2/${repo}/manifests/${from}`) {
       seen += 1;
-      if (seen > 1) path = `/v2/${repo}/manifests/${to}`;
+      if (seen > 1) return { forward: true, path: `/v2/${repo}/manifests/${to}` };
     }
-    const upstream = request(
-      { host: hostname, port: Number(port), method: req.method, path, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    return { forward: true };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: own } = server.address() as AddressInfo;
   return {
-    host: `127.0.0.1:${own}`,
+    host: proxy.host,
     arm: () => {
       armed = true;
       seen = 0;
     },
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    stop: () => proxy.stop(),
   };
 }
