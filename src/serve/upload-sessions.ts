@@ -12,7 +12,8 @@ import { type Digest, digestFile, HASH_CHUNK, Hasher, parseSupportedDigest } fro
 import { fsyncDirectory } from '../store/atomic-write.ts';
 import { INGEST_DIR, parsedBlobPath } from '../store/blob-path.ts';
 import type { OciLayout } from '../store/index.ts';
-import { ensureBlobDir, ensureRealDirectory } from '../store/safe-file.ts';
+import { createInIngestDir } from '../store/ingest-dir.ts';
+import { ensureBlobDir } from '../store/safe-file.ts';
 import { tempName } from '../store/temp-names.ts';
 import { SpecCode, serveError } from './errors.ts';
 import { bodyBytesReceived } from './young-gc.ts';
@@ -61,10 +62,8 @@ export class UploadSessions {
         limit: this.max,
       });
     }
-    const dir = join(layout.root, INGEST_DIR);
-    await ensureRealDirectory(dir);
-    const path = join(dir, tempName('upload.'));
-    const handle = await open(path, 'wx', 0o644);
+    const path = join(layout.root, INGEST_DIR, tempName('upload.'));
+    const handle = await createInIngestDir(layout.root, () => open(path, 'wx', 0o644));
     const session: UploadSession = {
       id: randomUUID(),
       name,

@@ -2,7 +2,7 @@
  * Garbage collection of a layout: blobs unreachable from index.json are removed, and temp files
  * of crashed writers with them. Holds the index lock so no tag changes during the mark.
  */
-import { readdir, unlink } from 'node:fs/promises';
+import { readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../digest/index.ts';
 import { parseSupportedDigest } from '../digest/index.ts';
@@ -91,5 +91,8 @@ async function sweepTemps(root: string, dryRun: boolean): Promise<string[]> {
       removed.push(dir === '.' ? name : `${dir}/${name}`);
     }
   }
+  // The ingest folder goes too once empty (rmdir: a live writer's temp file keeps it; a writer
+  // that finds it gone makes it again, see ingest-dir.ts).
+  if (!dryRun) await rmdir(join(root, INGEST_DIR)).catch(() => {});
   return removed;
 }

@@ -24,7 +24,8 @@ import { toOciError } from '../errors/index.ts';
 import { fsyncDirectory } from './atomic-write.ts';
 import { BLOBS_DIR, INGEST_DIR, parsedBlobPath } from './blob-path.ts';
 import { chunksOf } from './chunks.ts';
-import { ensureBlobDir, ensureRealDirectory, entryKind, lstatEntry, notRegularFile } from './safe-file.ts';
+import { createInIngestDir } from './ingest-dir.ts';
+import { ensureBlobDir, entryKind, lstatEntry, notRegularFile } from './safe-file.ts';
 import { tempName } from './temp-names.ts';
 import { verifiesItself } from './verified-stream.ts';
 
@@ -40,6 +41,7 @@ export async function ingestBlob(
   options: IngestOptions = {},
 ): Promise<BlobInfo> {
   let parsed: SupportedDigest | undefined;
+  let ingestDir = false;
   const dir = join(root, INGEST_DIR);
   try {
     parsed = expected.digest === undefined ? undefined : parseSupportedDigest(expected.digest);
@@ -52,10 +54,8 @@ export async function ingestBlob(
     }
     // Each folder written into must be a real directory: a symlinked one would send the bytes
     // (and the rename) out of the layout. presentEntries has lstat'ed them; create what is missing.
-    if (!present.ingestDir) {
-      if (!present.blobsDir) await mkdir(root, { recursive: true });
-      await ensureRealDirectory(dir);
-    }
+    if (!present.ingestDir && !present.blobsDir) await mkdir(root, { recursive: true });
+    ingestDir = present.ingestDir;
   } catch (err) {
     discard(content);
     throw toOciError(err);
@@ -64,7 +64,7 @@ export async function ingestBlob(
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   let writing: Promise<void> | undefined;
   try {
-    handle = await open(temp, 'wx', 0o644);
+    handle = await createInIngestDir(root, () => open(temp, 'wx', 0o644), ingestDir);
     const sink = new Digesting(
       expected,
       parsed,

@@ -13,8 +13,9 @@ import { parseSupportedDigest } from '../digest/index.ts';
 import { toOciError } from '../errors/index.ts';
 import { fsyncDirectory } from './atomic-write.ts';
 import { INGEST_DIR, parsedBlobPath } from './blob-path.ts';
+import { createInIngestDir } from './ingest-dir.ts';
 import type { OciLayout } from './layout.ts';
-import { checkBlobDirs, ensureBlobDir, ensureRealDirectory } from './safe-file.ts';
+import { checkBlobDirs, ensureBlobDir } from './safe-file.ts';
 import { tempName } from './temp-names.ts';
 
 /** Errors that mean "this filesystem cannot link these two paths": the caller copies instead. */
@@ -43,9 +44,8 @@ export async function linkBlob(
   const ingest = join(target.root, INGEST_DIR);
   const temp = join(ingest, tempName());
   try {
-    await ensureRealDirectory(ingest);
     try {
-      await link(from, temp);
+      await createInIngestDir(target.root, () => link(from, temp));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if (code === 'ENOENT' || CANNOT_LINK.has(code)) return false;
