@@ -17,31 +17,40 @@ import { ensureRealDirectory } from './safe-file.ts';
 /** How many times a create is retried after the folder vanished under it. */
 const RETRIES = 16;
 
+/** Options of {@link createInIngestDir}. */
+export interface IngestDirOptions {
+  /** The caller has just lstat'ed the folder: the first try does not make it. */
+  present?: boolean;
+  /** After an ENOENT: true when it is about something other than the folder (not retried). */
+  otherCause?: () => Promise<boolean>;
+}
+
 /** Ingest folders this process has written into and not yet tidied. */
 const written = new Set<string>();
 let hooked = false;
 
 /**
  * Runs `create(dir)` with `dir` = ROOT's ingest folder made a real folder first (unless
- * `present`: the caller has just lstat'ed it). When `create` fails with ENOENT because the folder
+ * `options.present`). When `create` fails with ENOENT because the folder
  * was removed in between (another process tidied it), the folder is made again and `create` is
  * retried, up to a few times (so an ENOENT about anything else is thrown after the last try).
  */
 export async function createInIngestDir<T>(
   root: string,
   create: (dir: string) => Promise<T>,
-  present = false,
+  options: IngestDirOptions = {},
 ): Promise<T> {
   const dir = join(root, INGEST_DIR);
   remember(dir);
   for (let attempt = 0; ; attempt++) {
-    if (!present || attempt > 0) await ensureRealDirectory(dir);
+    if (options.present !== true || attempt > 0) await ensureRealDirectory(dir);
     try {
       return await create(dir);
     } catch (err) {
       // Whether the folder is there now says nothing (another writer may have made it again
       // since): an ENOENT that persists, about something else, is thrown after the last try.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= RETRIES) throw err;
+      if (options.otherCause !== undefined && (await options.otherCause())) throw err;
     }
   }
 }

@@ -64,7 +64,7 @@ export async function ingestBlob(
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   let writing: Promise<void> | undefined;
   try {
-    handle = await createInIngestDir(root, () => open(temp, 'wx', 0o644), ingestDir);
+    handle = await createInIngestDir(root, () => open(temp, 'wx', 0o644), { present: ingestDir });
     const sink = new Digesting(
       expected,
       parsed,

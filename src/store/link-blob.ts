@@ -15,7 +15,7 @@ import { fsyncDirectory } from './atomic-write.ts';
 import { INGEST_DIR, parsedBlobPath } from './blob-path.ts';
 import { createInIngestDir } from './ingest-dir.ts';
 import type { OciLayout } from './layout.ts';
-import { checkBlobDirs, ensureBlobDir } from './safe-file.ts';
+import { checkBlobDirs, ensureBlobDir, lstatEntry } from './safe-file.ts';
 import { tempName } from './temp-names.ts';
 
 /** Errors that mean "this filesystem cannot link these two paths": the caller copies instead. */
@@ -45,7 +45,10 @@ export async function linkBlob(
   const temp = join(ingest, tempName());
   try {
     try {
-      await createInIngestDir(target.root, () => link(from, temp));
+      // An ENOENT with the source gone is the source's (a blob deleted meanwhile): not retried.
+      await createInIngestDir(target.root, () => link(from, temp), {
+        otherCause: async () => (await lstatEntry(from)) === undefined,
+      });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if (code === 'ENOENT' || CANNOT_LINK.has(code)) return false;

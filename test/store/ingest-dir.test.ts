@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, rmdir } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -80,6 +80,42 @@ test('a writer whose ingest folder was removed before its temp file was made mak
   assert.deepEqual(await readdir(join(layout.root, INGEST_DIR)), ['temp.tmp']);
 });
 
+test('a writer that saw the folder a moment ago makes it again when it has gone since', async () => {
+  const layout = await initLayout(join(dir, 'seen'));
+  const ingest = join(layout.root, INGEST_DIR);
+  await mkdir(ingest);
+  let calls = 0;
+  const handle = await createInIngestDir(
+    layout.root,
+    async (folder) => {
+      calls++;
+      if (calls === 1) await rmdir(folder);
+      return open(join(folder, 'temp.tmp'), 'wx');
+    },
+    { present: true },
+  );
+  await handle.close();
+  assert.equal(calls, 2);
+  assert.deepEqual(await readdir(ingest), ['temp.tmp']);
+});
+
+test('an ENOENT the caller knows is about something else is thrown at once', async () => {
+  const layout = await initLayout(join(dir, 'source-gone'));
+  let calls = 0;
+  await assert.rejects(
+    createInIngestDir(
+      layout.root,
+      async (ingest) => {
+        calls++;
+        return link(join(layout.root, 'no-such-blob'), join(ingest, 'temp.tmp'));
+      },
+      { otherCause: async () => true },
+    ),
+    { code: 'ENOENT' },
+  );
+  assert.equal(calls, 1);
+});
+
 test('an ENOENT that is not about the ingest folder is thrown after a few tries', async () => {
   const layout = await initLayout(join(dir, 'other-enoent'));
   let calls = 0;
@@ -109,15 +145,15 @@ test('blobs written while other processes tidy the ingest folder are all stored'
     }
   })();
   const blobs = Array.from({ length: 300 }, () => randomBytes(64));
+  const stored: BlobInfo[] = [];
   try {
-    const stored: BlobInfo[] = [];
     for (let i = 0; i < blobs.length; i += 10) {
       stored.push(...(await Promise.all(blobs.slice(i, i + 10).map((bytes) => layout.putBytes(bytes)))));
     }
-    for (const [i, info] of stored.entries()) assert.deepEqual(await layout.readBytes(info), blobs[i]);
   } finally {
     writing = false;
     await tidier;
   }
   assert.ok(removed > 0, 'the folder was removed while blobs were written');
+  for (const [i, info] of stored.entries()) assert.deepEqual(await layout.readBytes(info), blobs[i]);
 });
