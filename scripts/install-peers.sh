@@ -8,7 +8,7 @@ need=()
 for tool in docker-registry:docker-registry skopeo:skopeo umoci:umoci runc:runc oci-image-tool:oci-image-tool \
   pigz:pigz zstd:zstd htpasswd:apache2-utils busybox:busybox-static openssl:openssl tar:tar \
   setfattr:attr buildah:buildah bzip2:bzip2 xz:xz-utils /usr/bin/time:time script:bsdutils setpriv:util-linux newuidmap:uidmap mkfifo:coreutils /sbin/setcap:libcap2-bin debootstrap:debootstrap qemu-aarch64-static:qemu-user-static update-binfmts:binfmt-support \
-  /usr/bin/node:nodejs python3:python3 gpg:gpg gpg-agent:gpg-agent gpgconf:gpgconf /usr/bin/chromium:chromium; do
+  /usr/bin/node:nodejs python3:python3 tinyproxy:tinyproxy gpg:gpg gpg-agent:gpg-agent gpgconf:gpgconf /usr/bin/chromium:chromium; do
   bin=${tool%%:*} pkg=${tool##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -35,4 +35,6 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+# The package may start a system proxy on port 8888; the tests start their own on loopback.
+if command -v service >/dev/null 2>&1; then $SUDO service tinyproxy stop >/dev/null 2>&1 || true; fi
 setup_emulation

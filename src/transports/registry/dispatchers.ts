@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import { type RecordingConnector, recordingConnector, tlsConnectOptions } from './tls/connector.ts';
+import { httpsSecureContext, type RecordingConnector, recordingConnector } from './tls/connector.ts';
 import type { RegistryTls } from './tls/settings.ts';
 import { Agent, envHttpProxyAgent } from './undici-core.ts';
 
@@ -86,7 +86,13 @@ function createEntry(settings: ConnectionSettings, proxy: boolean): Entry {
     bodyTimeout: settings.bodyTimeoutMs,
   };
   if (proxy) {
-    const tls = settings.tls === undefined ? {} : tlsConnectOptions(settings.tls);
+    // The tunnel to the registry (and a host NO_PROXY exempts) uses the secure context of these
+    // settings, made once per process as for direct connections: given as `ca`, `cert` and
+    // `key`, Node would build one per connection, parsing every root certificate again.
+    const tls =
+      settings.tls === undefined
+        ? {}
+        : { rejectUnauthorized: settings.tls.verify, secureContext: httpsSecureContext(settings.tls) };
     const dispatcher = envHttpProxyAgent({ ...options, connect: tls, requestTls: tls });
     return { dispatcher, connector: undefined, idle: undefined };
   }

@@ -24,6 +24,14 @@ export const buildConnector = load('undici/lib/core/connect.js') as typeof Undic
 
 /** Agent honouring `*_PROXY` / `NO_PROXY`; loaded on first use, since most runs have no proxy. */
 export function envHttpProxyAgent(options: UndiciEnvHttpProxyAgent.Options): Dispatcher {
+  // undici's index.js gives every dispatcher its API methods (`Object.assign(Dispatcher.prototype,
+  // api)`), which loading files one by one skips; the proxy agent opens each tunnel with the
+  // `connect` one. Without it, every request through a proxy failed ("this[kClient].connect is not
+  // a function").
+  const base = load('undici/lib/dispatcher/dispatcher.js') as { prototype: Partial<Dispatcher> };
+  if (typeof base.prototype.connect !== 'function') {
+    base.prototype.connect = load('undici/lib/api/api-connect.js') as Dispatcher['connect'];
+  }
   const EnvAgent = load('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof UndiciEnvHttpProxyAgent;
   return new EnvAgent(options);
 }

@@ -18,25 +18,6 @@ import type { RegistryTls } from './settings.ts';
 /** undici's connector function type. */
 export type Connector = BuildConnector.connector;
 
-/** The `tls.connect` options for a registry's settings (for undici's `connect` and `requestTls`). */
-export function tlsConnectOptions(tls: RegistryTls): BuildConnector.BuildOptions {
-  const options: BuildConnector.BuildOptions = { rejectUnauthorized: tls.verify };
-  // Taken when needed: importing node:tls costs every registry command about 10 ms of start-up,
-  // plain-HTTP ones included (undici loads it itself for an https connection).
-  if (!tls.verify) {
-    // Nothing is verified, so no CA is read: an empty list spares Node's loading of its whole root
-    // store (about 10 ms, once per process) for the HTTPS attempt `--tls-verify=false` makes.
-    options.ca = [];
-  } else if (tls.ca.length > 0) {
-    options.ca = [...process.getBuiltinModule('node:tls').getCACertificates('default'), ...tls.ca];
-  }
-  if (tls.clientCertificates.length > 0) {
-    options.cert = tls.clientCertificates.map((pair) => pair.cert);
-    options.key = tls.clientCertificates.map((pair) => pair.key);
-  }
-  return options;
-}
-
 /**
  * Secure contexts made for registries' TLS settings, by a digest of those settings. Kept for the
  * process: a program that changes Node's default CAs later (`tls.setDefaultCACertificates`) gets
@@ -81,19 +62,21 @@ export function httpsSecureContext(tls: RegistryTls): SecureContext {
   const cached = secureContexts.get(key);
   if (cached !== undefined) return cached;
   const { createSecureContext, getCACertificates } = process.getBuiltinModule('node:tls');
+  const fullList = () => createSecureContext({ ca: [...getCACertificates('default'), ...tls.ca], ...certs });
   let context: SecureContext;
   if (!tls.verify) {
     context = createSecureContext({ ca: [], ...certs });
+  } else if (tls.ca.length === 0) {
+    context = createSecureContext(certs);
+  } else if (rootStoreExtended()) {
+    context = fullList();
   } else {
     context = createSecureContext(certs);
     // Node's own configuration of a context calls this for each `ca`; `context.context` is the
     // native context behind the object (a long-standing property, checked before use).
     const native = (context as { context?: { addCACert?: (pem: string) => void } }).context;
-    if (tls.ca.length > 0 && typeof native?.addCACert === 'function' && !rootStoreExtended()) {
-      for (const pem of tls.ca) native.addCACert(pem);
-    } else if (tls.ca.length > 0) {
-      context = createSecureContext({ ca: [...getCACertificates('default'), ...tls.ca], ...certs });
-    }
+    if (typeof native?.addCACert === 'function') for (const pem of tls.ca) native.addCACert(pem);
+    else context = fullList();
   }
   secureContexts.set(key, context);
   return context;

@@ -11,9 +11,9 @@ export {
 } from './certs-dir.ts';
 export {
   type Connector,
+  httpsSecureContext,
   type RecordingConnector,
   recordingConnector,
-  tlsConnectOptions,
 } from './connector.ts';
 export {
   httpsOnlyFailure,

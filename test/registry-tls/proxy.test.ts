@@ -1,0 +1,137 @@
+/**
+ * Registries reached through a forward proxy, as in a corporate network or a locked-down CI:
+ * `HTTPS_PROXY` / `HTTP_PROXY` honoured with a real proxy (tinyproxy) between ocikit and the
+ * Distribution registry. Through the proxy's CONNECT tunnel an HTTPS registry with its own CA is
+ * verified exactly as directly (trusted with its CA folder, refused without), with one secure
+ * context for all its connections; a plain-HTTP registry is reached by the fallback to HTTP.
+ * Before, the bundled-by-file undici lacked the `connect` method its proxy agent tunnels with, and
+ * every request through a proxy failed.
+ */
+import assert from 'node:assert/strict';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openRegistryClient } from '../../src/transports/registry/open.ts';
+import { ocikit } from '../helpers/cli.ts';
+import { run } from '../helpers/exec.ts';
+import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
+import { ensureTestHostname } from '../helpers/test-host.ts';
+import { type RunningProxy, startTinyproxy } from '../helpers/tinyproxy.ts';
+import { makeTlsCertificates } from '../helpers/tls-certs.ts';
+import { scratch, suiteScratch } from '../helpers/tmp.ts';
+import { buildImage, isolatedHome } from '../registry-auth/cli-env.ts';
+
+const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+
+/** Runs `fn` with this process's proxy variables set to `values` (the others cleared), then restores them. */
+async function withProxyEnv<T>(values: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = PROXY_VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const name of PROXY_VARIABLES) delete process.env[name];
+  Object.assign(process.env, values);
+  try {
+    return await fn();
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+describe('registries behind a forward proxy (tinyproxy)', () => {
+  const makeDir = suiteScratch(after, 'ocikit-proxy-');
+  let secure: RunningRegistry;
+  let plain: RunningRegistry;
+  let proxy: RunningProxy;
+  /** A folder with the registry's CA as `ca.crt`. */
+  let certDir: string;
+  let image: string;
+  let local: string;
+
+  before(async () => {
+    const dir = await makeDir();
+    const hostname = await ensureTestHostname();
+    const certs = await makeTlsCertificates(dir, hostname);
+    secure = await startRegistry({ hostname, tls: { certificate: certs.serverCert, key: certs.serverKey } });
+    plain = await startRegistry({ hostname });
+    certDir = join(dir, 'cert-dir');
+    await mkdir(certDir);
+    await copyFile(certs.caCert, join(certDir, 'ca.crt'));
+    image = await buildImage(dir);
+    local = (await ocikit(['digest', image])).out;
+    await run('skopeo', ['copy', '-q', '--dest-cert-dir', certDir, image, `docker://${secure.host}/app:1`]);
+    await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', image, `docker://${plain.host}/app:1`]);
+    proxy = await startTinyproxy(dir);
+  });
+  after(async () => {
+    await proxy?.stop();
+    await secure?.stop();
+    await plain?.stop();
+  });
+
+  test('an HTTPS registry with its own CA through the CONNECT tunnel: verified with its CA folder, one secure context for four connections', async () => {
+    const tls = process.getBuiltinModule('node:tls');
+    const made = tls.createSecureContext;
+    let contexts = 0;
+    tls.createSecureContext = (...args: Parameters<typeof made>) => {
+      contexts++;
+      return made(...args);
+    };
+    try {
+      await withProxyEnv({ HTTPS_PROXY: proxy.url }, async () => {
+        const client = await openRegistryClient(secure.host, { certDir });
+        try {
+          // Four requests at once: four tunnels.
+          const digests = await Promise.all(
+            Array.from({ length: 4 }, async () => (await client.getManifest('app', '1')).digest),
+          );
+          assert.deepEqual(digests, [local, local, local, local]);
+        } finally {
+          await client.close();
+        }
+      });
+    } finally {
+      tls.createSecureContext = made;
+    }
+    assert.ok(contexts <= 1, `${contexts} secure contexts for four connections`);
+    const tunnels = (await proxy.requests()).filter((line) => line.includes(`CONNECT ${secure.host}`));
+    assert.ok(tunnels.length > 0, 'the connections went through the proxy');
+  });
+
+  test('through the tunnel the same registry without its CA is refused, as directly', async (t) => {
+    await withProxyEnv({ HTTPS_PROXY: proxy.url }, async () => {
+      const bare = await openRegistryClient(secure.host, { certsDirectories: [await scratch(t)] });
+      try {
+        await assert.rejects(bare.getManifest('app', '1'), /unknown authority/);
+      } finally {
+        await bare.close();
+      }
+    });
+  });
+
+  test('the command copies through the proxy: HTTPS with --cert-dir, and plain HTTP with --tls-verify=false', async (t) => {
+    const h = await isolatedHome(t);
+    const env = { ...h.env, HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: '', no_proxy: '' };
+    const out = await scratch(t);
+    const fromSecure = await ocikit(
+      ['copy', '-q', '--cert-dir', certDir, `${secure.host}/app:1`, `oci:${join(out, 'secure')}:img`],
+      { env },
+    );
+    assert.equal(fromSecure.code, 0, fromSecure.stderr);
+    assert.equal(fromSecure.out, `oci:${join(out, 'secure')}@${local}`);
+    const fromPlain = await ocikit(
+      ['copy', '-q', '--tls-verify=false', `${plain.host}/app:1`, `oci:${join(out, 'plain')}:img`],
+      { env },
+    );
+    assert.equal(fromPlain.code, 0, fromPlain.stderr);
+    assert.equal(fromPlain.out, `oci:${join(out, 'plain')}@${local}`);
+    // undici tunnels plain HTTP through CONNECT too: each registry shows in the proxy's log.
+    const requests = (await proxy.requests()).join('\n');
+    for (const registry of [secure, plain]) {
+      assert.ok(
+        requests.includes(`CONNECT ${registry.host} `),
+        `${registry.host} not asked through the proxy`,
+      );
+    }
+  });
+});
