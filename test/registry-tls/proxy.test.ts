@@ -134,4 +134,19 @@ describe('registries behind a forward proxy (tinyproxy)', () => {
       );
     }
   });
+  test('NO_PROXY exempts a registry: it is reached directly, with its CA, and the proxy sees none of it', async (t) => {
+    const before = (await proxy.requests()).length;
+    const h = await isolatedHome(t);
+    const [name] = secure.host.split(':') as [string];
+    const result = await ocikit(['digest', '--cert-dir', certDir, `${secure.host}/app:1`], {
+      env: { ...h.env, HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: name, no_proxy: name },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.out, local);
+    assert.deepEqual(
+      (await proxy.requests()).slice(before),
+      [],
+      `nothing went through the proxy (secure ${secure.host}, plain ${plain.host})`,
+    );
+  });
 });
