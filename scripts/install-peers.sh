@@ -35,6 +35,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
-# The package may start a system proxy on port 8888; the tests start their own on loopback.
-if command -v service >/dev/null 2>&1; then $SUDO service tinyproxy stop >/dev/null 2>&1 || true; fi
+# The package may start a system proxy on port 8888 (the tests start their own on loopback): one
+# installed here is stopped; one the machine already had is left alone.
+if [[ " ${need[*]} " == *" tinyproxy "* ]] && command -v service >/dev/null 2>&1; then
+  $SUDO service tinyproxy stop >/dev/null 2>&1 || true
+fi
 setup_emulation

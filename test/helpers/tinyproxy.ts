@@ -18,8 +18,22 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
-/** Starts tinyproxy with its config and log in `dir`, reachable from 127.0.0.1 only. */
+/**
+ * Starts tinyproxy with its config and log in `dir`, reachable from 127.0.0.1 only. The port is
+ * chosen free and then bound by tinyproxy: if another process took it in between, tinyproxy exits
+ * and another port is tried.
+ */
 export async function startTinyproxy(dir: string): Promise<RunningProxy> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(dir);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOnce(dir: string): Promise<RunningProxy> {
   const port = await freePort();
   const log = join(dir, 'tinyproxy.log');
   const config = join(dir, 'tinyproxy.conf');
@@ -36,18 +50,34 @@ export async function startTinyproxy(dir: string): Promise<RunningProxy> {
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn('tinyproxy', ['-d', '-c', config], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('tinyproxy', ['-d', '-c', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    // Not installed: no exit event follows the spawn error.
+    child.once('error', (err) => {
+      stderr += String(err);
+      resolve();
+    });
+  });
   void exit.then(() => {
     exited = true;
   });
   for (let i = 0; !(await listening(port)); i++) {
-    if (exited || i > 100) {
-      child.kill('SIGKILL');
-      throw new Error(`tinyproxy did not start (see ${log})`);
-    }
+    if (exited || i > 100) break;
     await sleep(50);
+  }
+  // A port answering while tinyproxy has exited is another process's.
+  await sleep(50);
+  if (exited || !(await listening(port))) {
+    child.kill('SIGKILL');
+    throw new Error(`tinyproxy did not start on port ${port}: ${stderr.slice(-500)}`);
   }
   return {
     url: `http://127.0.0.1:${port}`,

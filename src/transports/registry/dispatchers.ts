@@ -56,6 +56,26 @@ function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
   return ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((name) => (env[name] ?? '') !== '');
 }
 
+/** The proxy settings undici reads, each as it reads them (the lower-case spelling first). */
+function proxyVariables(): Array<string | undefined> {
+  return ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'].map((n) => process.env[n.toLowerCase()] ?? process.env[n]);
+}
+
+/** The proxy-honouring dispatcher for requests made outside registry clients, and its settings. */
+let plainProxy: { key: string; dispatcher: Dispatcher } | undefined;
+
+/**
+ * A dispatcher honouring `*_PROXY` / `NO_PROXY` for requests outside a registry client (an
+ * http(s) lookaside's signatures), kept for the process; undefined when no proxy is configured,
+ * for undici's global dispatcher to connect directly.
+ */
+export function proxyDispatcher(): Dispatcher | undefined {
+  if (!proxyConfigured()) return undefined;
+  const key = JSON.stringify(proxyVariables());
+  if (plainProxy?.key !== key) plainProxy = { key, dispatcher: envHttpProxyAgent({ proxyTunnel: false }) };
+  return plainProxy.dispatcher;
+}
+
 /** A digest of everything the Agent depends on (key material only ever hashed, never kept as a key). */
 function keyOf(settings: ConnectionSettings, proxy: boolean): string {
   const { tls } = settings;
@@ -64,9 +84,7 @@ function keyOf(settings: ConnectionSettings, proxy: boolean): string {
     JSON.stringify([
       settings.headersTimeoutMs,
       settings.bodyTimeoutMs,
-      proxy
-        ? ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'].map((n) => process.env[n] ?? process.env[n.toLowerCase()])
-        : null,
+      proxy ? proxyVariables() : null,
       tls === undefined ? null : [tls.verify, tls.ca, tls.clientCertificates.map((c) => [c.cert, c.key])],
     ]),
   );
@@ -93,7 +111,9 @@ function createEntry(settings: ConnectionSettings, proxy: boolean): Entry {
       settings.tls === undefined
         ? {}
         : { rejectUnauthorized: settings.tls.verify, secureContext: httpsSecureContext(settings.tls) };
-    const dispatcher = envHttpProxyAgent({ ...options, connect: tls, requestTls: tls });
+    // Plain HTTP goes to an HTTP proxy as absolute-URI requests, as skopeo and curl send it: a
+    // CONNECT tunnel to a registry's port is what proxies refuse by default (Squid allows 443 only).
+    const dispatcher = envHttpProxyAgent({ ...options, connect: tls, requestTls: tls, proxyTunnel: false });
     return { dispatcher, connector: undefined, idle: undefined };
   }
   const connector = recordingConnector(settings.tls);

@@ -89,14 +89,21 @@ async function readHttpSignature(url: URL, signal?: AbortSignal): Promise<Buffer
   // Loaded here, not with the module: every policy check and signature carry imports this file,
   // and almost none reads an http(s) lookaside. The registry client's few undici files, not the
   // whole package (over 100 modules, and a CommonJS namespace the bundled command cannot destructure).
-  const { request } = await import('../../transports/registry/undici-core.ts');
-  const response = await request(url, { method: 'GET', ...(signal ? { signal } : {}) }).catch(
-    (err: unknown) => {
-      throw new OciError(ErrorCode.NETWORK_ERROR, `reading ${url.href}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    },
-  );
+  const [{ request }, { proxyDispatcher }] = await Promise.all([
+    import('../../transports/registry/undici-core.ts'),
+    import('../../transports/registry/dispatchers.ts'),
+  ]);
+  // Through the proxy *_PROXY names, as the registry's own requests go.
+  const dispatcher = proxyDispatcher();
+  const response = await request(url, {
+    method: 'GET',
+    ...(signal ? { signal } : {}),
+    ...(dispatcher ? { dispatcher } : {}),
+  }).catch((err: unknown) => {
+    throw new OciError(ErrorCode.NETWORK_ERROR, `reading ${url.href}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  });
   if (response.statusCode === 404) {
     await response.body.dump();
     return undefined;
