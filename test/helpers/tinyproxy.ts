@@ -19,21 +19,28 @@ export interface RunningProxy {
 }
 
 /**
- * Starts tinyproxy with its config and log in `dir`, reachable from 127.0.0.1 only. The port is
+ * Starts tinyproxy with its config and log in `dir`, reachable from 127.0.0.1 only (asking for
+ * `basicAuth` credentials when given). The port is
  * chosen free and then bound by tinyproxy: if another process took it in between, tinyproxy exits
  * and another port is tried.
  */
-export async function startTinyproxy(dir: string): Promise<RunningProxy> {
+export async function startTinyproxy(
+  dir: string,
+  options: { basicAuth?: { user: string; password: string } } = {},
+): Promise<RunningProxy> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(dir);
+      return await startOnce(dir, options);
     } catch (err) {
       if (attempt >= 3) throw err;
     }
   }
 }
 
-async function startOnce(dir: string): Promise<RunningProxy> {
+async function startOnce(
+  dir: string,
+  options: { basicAuth?: { user: string; password: string } },
+): Promise<RunningProxy> {
   const port = await freePort();
   const log = join(dir, 'tinyproxy.log');
   const config = join(dir, 'tinyproxy.conf');
@@ -47,6 +54,7 @@ async function startOnce(dir: string): Promise<RunningProxy> {
       'LogLevel Connect',
       'MaxClients 64',
       'Allow 127.0.0.1',
+      ...(options.basicAuth ? [`BasicAuth ${options.basicAuth.user} ${options.basicAuth.password}`] : []),
       '',
     ].join('\n'),
   );

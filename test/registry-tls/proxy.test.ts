@@ -9,6 +9,7 @@
  * every request through a proxy failed.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -185,5 +186,28 @@ describe('registries behind a forward proxy (tinyproxy)', () => {
     } finally {
       await new Promise<void>((resolve) => sigstore.close(() => resolve()));
     }
+  });
+  test('a proxy that asks for credentials: user:password in the proxy URL are sent; without them a clear 407 error, and the password is never printed', async (t) => {
+    const password = randomBytes(9).toString('hex');
+    const guarded = await startTinyproxy(await scratch(t), { basicAuth: { user: 'builder', password } });
+    t.after(() => guarded.stop());
+    const h = await isolatedHome(t);
+    const withCredentials = guarded.url.replace('http://', `http://builder:${password}@`);
+    const args = ['digest', '--cert-dir', certDir, `${secure.host}/app:1`];
+    const allowed = await ocikit(args, { env: { ...h.env, ...proxyEnv(withCredentials) } });
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal(allowed.out, local);
+    const refused = await ocikit(args, { env: { ...h.env, ...proxyEnv(guarded.url) } });
+    assert.equal(refused.code, 1);
+    // Not "ABORTED: operation aborted", which is what undici's refusal of the tunnel read as.
+    assert.match(
+      refused.stderr,
+      /NETWORK_ERROR: .*the proxy refused to open a tunnel with HTTP 407 \(Proxy Authentication Required/,
+    );
+    const wrong = await ocikit(args, {
+      env: { ...h.env, ...proxyEnv(guarded.url.replace('http://', `http://builder:x${password}@`)) },
+    });
+    assert.equal(wrong.code, 1);
+    assert.ok(!`${wrong.stderr}${wrong.out}`.includes(password), wrong.stderr);
   });
 });

@@ -103,6 +103,23 @@ export function networkError(
   signal?: AbortSignal,
 ): OciError {
   if (err instanceof OciError) return err;
+  const tunnel = tunnelRefusal(err);
+  if (tunnel !== undefined && !signal?.aborted) {
+    const redacted = redactUrl(url);
+    const hint =
+      tunnel === 407
+        ? ' (Proxy Authentication Required: give the user and password in the proxy URL, as https_proxy=http://USER:PASSWORD@HOST:PORT)'
+        : '';
+    return new OciError(
+      ErrorCode.NETWORK_ERROR,
+      `${method} ${redacted} failed: the proxy refused to open a tunnel with HTTP ${tunnel}${hint}`,
+      {
+        cause: err,
+        data: { method, url: redacted, proxyStatus: tunnel },
+        retryable: isRetryableStatus(tunnel),
+      },
+    );
+  }
   if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) {
     return new OciError(ErrorCode.ABORTED, 'operation aborted', { cause: err });
   }
@@ -121,4 +138,19 @@ export function networkError(
     data: { method, url: redacted },
     retryable: isNetworkFailure(err),
   });
+}
+
+/**
+ * The status a proxy answered a CONNECT with, when `err` (or its cause) is undici's report of it:
+ * a RequestAbortedError ("Proxy response (407) !== 200 when HTTP Tunneling"), which would
+ * otherwise read as an interrupted command.
+ */
+function tunnelRefusal(err: unknown): number | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const message = (e as { message?: unknown }).message;
+    if (typeof message !== 'string') continue;
+    const match = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(message);
+    if (match !== null) return Number(match[1]);
+  }
+  return undefined;
 }
