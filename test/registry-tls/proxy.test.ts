@@ -10,7 +10,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -18,13 +17,16 @@ import { after, before, describe, test } from 'node:test';
 import { openRegistryClient } from '../../src/transports/registry/open.ts';
 import { readLookaside } from '../../src/trust/index.ts';
 import { ocikit } from '../helpers/cli.ts';
-import { run } from '../helpers/exec.ts';
-import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
-import { ensureTestHostname } from '../helpers/test-host.ts';
+import type { RunningRegistry } from '../helpers/registry.ts';
 import { type RunningProxy, startTinyproxy } from '../helpers/tinyproxy.ts';
-import { makeTlsCertificates } from '../helpers/tls-certs.ts';
 import { scratch, suiteScratch } from '../helpers/tmp.ts';
-import { buildImage, isolatedHome } from '../registry-auth/cli-env.ts';
+import { isolatedHome } from '../registry-auth/cli-env.ts';
+import {
+  countSecureContexts,
+  readManifestFourTimes,
+  startTlsRegistries,
+  type TlsRegistries,
+} from './tls-registries.ts';
 
 const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
 
@@ -62,54 +64,28 @@ describe('registries behind a forward proxy (tinyproxy)', () => {
   let proxy: RunningProxy;
   /** A folder with the registry's CA as `ca.crt`. */
   let certDir: string;
-  let image: string;
   let local: string;
+  let registries: TlsRegistries | undefined;
 
   before(async () => {
     const dir = await makeDir();
-    const hostname = await ensureTestHostname();
-    const certs = await makeTlsCertificates(dir, hostname);
-    secure = await startRegistry({ hostname, tls: { certificate: certs.serverCert, key: certs.serverKey } });
-    plain = await startRegistry({ hostname });
-    certDir = join(dir, 'cert-dir');
-    await mkdir(certDir);
-    await copyFile(certs.caCert, join(certDir, 'ca.crt'));
-    image = await buildImage(dir);
-    local = (await ocikit(['digest', image])).out;
-    await run('skopeo', ['copy', '-q', '--dest-cert-dir', certDir, image, `docker://${secure.host}/app:1`]);
-    await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', image, `docker://${plain.host}/app:1`]);
+    registries = await startTlsRegistries(dir);
+    ({ secure, plain, certDir, local } = registries);
     proxy = await startTinyproxy(dir);
   });
   after(async () => {
     await proxy?.stop();
-    await secure?.stop();
-    await plain?.stop();
+    await registries?.stop();
   });
 
   test('an HTTPS registry with its own CA through the CONNECT tunnel: verified with its CA folder, one secure context for four connections', async () => {
-    const tls = process.getBuiltinModule('node:tls');
-    const made = tls.createSecureContext;
-    let contexts = 0;
-    tls.createSecureContext = (...args: Parameters<typeof made>) => {
-      contexts++;
-      return made(...args);
-    };
-    try {
-      await withProxyEnv(proxyEnv(proxy.url), async () => {
-        const client = await openRegistryClient(secure.host, { certDir });
-        try {
-          // Four requests at once: four tunnels.
-          const digests = await Promise.all(
-            Array.from({ length: 4 }, async () => (await client.getManifest('app', '1')).digest),
-          );
-          assert.deepEqual(digests, [local, local, local, local]);
-        } finally {
-          await client.close();
-        }
-      });
-    } finally {
-      tls.createSecureContext = made;
-    }
+    const contexts = await countSecureContexts(() =>
+      withProxyEnv(proxyEnv(proxy.url), async () => {
+        // Four requests at once: four tunnels.
+        const digests = await readManifestFourTimes(secure.host, { certDir });
+        assert.deepEqual(digests, [local, local, local, local]);
+      }),
+    );
     assert.ok(contexts <= 1, `${contexts} secure contexts for four connections`);
     const tunnels = (await proxy.requests()).filter((line) => line.includes(`CONNECT ${secure.host} `));
     assert.ok(tunnels.length >= 2, `${tunnels.length} tunnels through the proxy, not several`);

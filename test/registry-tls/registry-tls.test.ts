@@ -13,18 +13,22 @@ import { isOciError } from '../../src/errors/index.ts';
 import { openSource } from '../../src/transports/index.ts';
 import { openRegistryClient } from '../../src/transports/registry/open.ts';
 import { ocikit } from '../helpers/cli.ts';
-import { run, runBuffer } from '../helpers/exec.ts';
-import { type RunningRegistry, startRegistry } from '../helpers/registry.ts';
-import { ensureTestHostname } from '../helpers/test-host.ts';
-import { makeTlsCertificates, type TlsCertificates } from '../helpers/tls-certs.ts';
+import { runBuffer } from '../helpers/exec.ts';
+import type { RunningRegistry } from '../helpers/registry.ts';
+import type { TlsCertificates } from '../helpers/tls-certs.ts';
 import { scratch, suiteScratch } from '../helpers/tmp.ts';
-import { buildImage, isolatedHome } from '../registry-auth/cli-env.ts';
+import { isolatedHome } from '../registry-auth/cli-env.ts';
+import {
+  countSecureContexts,
+  readManifestFourTimes,
+  startTlsRegistries,
+  type TlsRegistries,
+} from './tls-registries.ts';
 
 const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 describe('a registry serving TLS with its own CA', () => {
   const makeDir = suiteScratch(after, 'ocikit-tls-');
-  let dir: string;
   let certs: TlsCertificates;
   let secure: RunningRegistry;
   let plain: RunningRegistry;
@@ -32,25 +36,13 @@ describe('a registry serving TLS with its own CA', () => {
   let certDir: string;
   let image: string;
   let local: string;
+  let registries: TlsRegistries | undefined;
 
   before(async () => {
-    dir = await makeDir();
-    const hostname = await ensureTestHostname();
-    certs = await makeTlsCertificates(dir, hostname);
-    secure = await startRegistry({ hostname, tls: { certificate: certs.serverCert, key: certs.serverKey } });
-    plain = await startRegistry({ hostname });
-    certDir = join(dir, 'cert-dir');
-    await mkdir(certDir);
-    await copyFile(certs.caCert, join(certDir, 'ca.crt'));
-    image = await buildImage(dir);
-    local = (await ocikit(['digest', image])).out;
-    await run('skopeo', ['copy', '-q', '--dest-cert-dir', certDir, image, `docker://${secure.host}/app:1`]);
-    await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', image, `docker://${plain.host}/app:1`]);
+    registries = await startTlsRegistries(await makeDir());
+    ({ certs, secure, plain, certDir, image, local } = registries);
   });
-  after(async () => {
-    await secure?.stop();
-    await plain?.stop();
-  });
+  after(() => registries?.stop());
 
   test('an untrusted certificate: unknown authority, and where to put the CA or how to skip the check', async (t) => {
     const h = await isolatedHome(t);
@@ -118,24 +110,11 @@ describe('a registry serving TLS with its own CA', () => {
   test('HTTPS connections with the same CA folder share one secure context (Node parses its root store once)', async () => {
     // A context made from a `ca` list parses every root again (12-20 ms here), once per
     // connection when the list went to tls.connect: counted where Node makes contexts.
-    const tls = process.getBuiltinModule('node:tls');
-    const made = tls.createSecureContext;
-    let contexts = 0;
-    tls.createSecureContext = (...args: Parameters<typeof made>) => {
-      contexts++;
-      return made(...args);
-    };
-    const client = await openRegistryClient(secure.host, { certDir });
-    try {
+    const contexts = await countSecureContexts(async () => {
       // Four requests at once: four connections.
-      const digests = await Promise.all(
-        Array.from({ length: 4 }, async () => (await client.getManifest('app', '1')).digest),
-      );
+      const digests = await readManifestFourTimes(secure.host, { certDir });
       assert.deepEqual(digests, [local, local, local, local]);
-    } finally {
-      tls.createSecureContext = made;
-      await client.close();
-    }
+    });
     assert.ok(contexts <= 1, `${contexts} secure contexts for four connections`);
   });
 
