@@ -311,7 +311,7 @@ class LayerApplier {
         this.hardlink(real, entry);
         break;
       case 'fifo':
-        this.create(real, entry, (abs) => makeFifo(abs, entry.mode));
+        this.createSpecial(real, entry, (abs) => makeFifo(abs, entry.mode));
         this.finishSpecial(real, entry);
         break;
       case 'character-device':
@@ -320,7 +320,7 @@ class LayerApplier {
           this.warn(`skipped device node ${JSON.stringify(name)} (rootless)`);
           return;
         }
-        this.create(real, entry, (abs) =>
+        this.createSpecial(real, entry, (abs) =>
           makeDevice(
             abs,
             entry.type === 'block-device' ? 'b' : 'c',
@@ -414,6 +414,21 @@ class LayerApplier {
     }
     this.overwriting = true;
     this.clear(real, entry.path);
+    try {
+      this.writable(real, () => make(abs));
+    } catch (err) {
+      throw ioError(entry.path, err);
+    }
+  }
+
+  /**
+   * Creates a fifo or device node at `real` with `make`, replacing what is there. `mkfifo` and
+   * `mknod` are child processes that report an existing path only in words (no EEXIST for
+   * {@link create} to see), so the path is looked at first: one lstat per such entry, which are rare.
+   */
+  private createSpecial(real: string, entry: TarEntry, make: (abs: string) => void): void {
+    const abs = this.root.abs(real);
+    if (lstatSync(abs, { throwIfNoEntry: false }) !== undefined) this.clear(real, entry.path);
     try {
       this.writable(real, () => make(abs));
     } catch (err) {

@@ -392,3 +392,26 @@ test('regular file content streams across many chunks', async (t) => {
   await applyLayer(root, parts);
   assert.deepEqual(readFileSync(`${root}/big`), big);
 });
+
+test('a fifo or a device node replaces one of a lower layer, or a file, as a regular file would', async (t) => {
+  // GNU tar and umoci replace them; mkfifo and mknod refuse an existing path, which once failed
+  // the unpack ("File exists").
+  const special: HostileEntry[] = [
+    { name: 'run/fifo', type: 'fifo', mode: 0o600 },
+    { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3 },
+    { name: 'dev/sda', type: 'block-device', devmajor: 8, devminor: 0 },
+  ];
+  const root = await rootWith(
+    t,
+    [{ name: 'run/', type: 'directory' }, { name: 'dev/', type: 'directory' }, ...special],
+    special.map((e) => ({ ...e, mode: 0o640 })),
+    [{ name: 'run/fifo', content: 'now a file' }],
+    [{ name: 'run/fifo', type: 'fifo', mode: 0o644 }],
+  );
+  const fifo = lstatSync(`${root}/run/fifo`);
+  assert.ok(fifo.isFIFO());
+  assert.equal(fifo.mode & 0o777, 0o644);
+  assert.ok(lstatSync(`${root}/dev/null`).isCharacterDevice());
+  assert.equal(lstatSync(`${root}/dev/null`).mode & 0o777, 0o640);
+  assert.ok(lstatSync(`${root}/dev/sda`).isBlockDevice());
+});
