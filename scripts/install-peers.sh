@@ -13,6 +13,8 @@ for tool in docker-registry:docker-registry skopeo:skopeo umoci:umoci runc:runc 
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ -e /usr/share/gocode/src/github.com/containers/image/signature/fixtures/cosign.pub ] && command -v go >/dev/null 2>&1 || need+=(golang-github-containers-image-dev golang-go)
+# Go's archive/tar test archives (GNU, star, sparse, damaged), which the layer reader is tested with.
+[ -e /usr/share/gocode/src/github.com/vbatts/tar-split/archive/tar/testdata/sparse-formats.tar ] || need+=(golang-github-vbatts-tar-split-dev)
 # The TLS tests reach their loopback registry by a name that is not a loopback name.
 if ! getent hosts registry.ocikit.test >/dev/null 2>&1; then
   echo "127.0.0.1 registry.ocikit.test" | if [ "$(id -u)" -ne 0 ]; then sudo tee -a /etc/hosts; else tee -a /etc/hosts; fi >/dev/null

@@ -37,6 +37,7 @@ import {
   constants,
   fchmodSync,
   fchownSync,
+  ftruncateSync,
   futimesSync,
   lchownSync,
   linkSync,
@@ -57,6 +58,7 @@ import { type TarEntry, toUtimesSeconds } from './entry.ts';
 import { AUFS_META_PREFIX, classifyBase, cleanName, unsafePath } from './names.ts';
 import { readTar, type TarInput } from './read.ts';
 import { ioError, SafeRoot } from './resolve.ts';
+import { isHole } from './sparse.ts';
 import {
   canSetXattrs,
   makeDevice,
@@ -107,6 +109,14 @@ const OPEN_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL 
 function writeAll(fd: number, chunk: Buffer): number {
   let offset = 0;
   while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
+  return chunk.length;
+}
+
+/** Writes all of `chunk` at `position` in the file. */
+function writeAllAt(fd: number, chunk: Buffer, position: number): number {
+  let offset = 0;
+  while (offset < chunk.length)
+    offset += writeSync(fd, chunk, offset, chunk.length - offset, position + offset);
   return chunk.length;
 }
 
@@ -502,8 +512,16 @@ class LayerApplier {
   ): Promise<void> {
     const fd = this.openNewFile(real, entry);
     let written = 0;
+    let holes = false;
     try {
-      for await (const chunk of body) written += writeAll(fd, chunk);
+      for await (const chunk of body) {
+        // A sparse file's holes stay holes on disk: skipped, then the size set at the end.
+        if (isHole(chunk)) {
+          holes = true;
+          written += chunk.length;
+        } else written += holes ? writeAllAt(fd, chunk, written) : writeAll(fd, chunk);
+      }
+      if (holes) ftruncateSync(fd, written);
     } catch (err) {
       closeSync(fd);
       throw ioError(entry.path, err);

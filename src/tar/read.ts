@@ -13,6 +13,15 @@ import { ErrorCode, OciError } from '../errors/index.ts';
 import { ByteSource } from './bytes.ts';
 import type { TarEntry, TarEntryType } from './entry.ts';
 import { BLOCK, parsePaxTime } from './header.ts';
+import {
+  checkSparseMap,
+  type PaxSparse,
+  paxSparse,
+  readDataMap,
+  type SparseFragment,
+  type SparseMap,
+  sparseContent,
+} from './sparse.ts';
 
 /** An uncompressed tar stream: a Readable, or any (async) iterable of byte chunks. */
 export type TarInput = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Readable;
@@ -53,6 +62,8 @@ const TYPES: Record<string, TarEntryType> = {
   '0': 'file',
   '\u0000': 'file',
   '7': 'file',
+  // Old GNU sparse: a regular file stored as fragments (see oldGnuSparseMap).
+  S: 'file',
   '1': 'link',
   '2': 'symlink',
   '3': 'character-device',
@@ -124,9 +135,13 @@ function isZeroBlock(block: Buffer): boolean {
   return true;
 }
 
-/** Parses PAX extended-header records into key → raw value bytes. */
+/**
+ * Parses PAX extended-header records into key → raw value bytes (a later record replaces an
+ * earlier one; GNU sparse 0.0's repeated records come out joined as `GNU.sparse.map`).
+ */
 export function parsePaxRecords(data: Buffer): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
+  const sparse0x0: Array<string | Buffer> = [];
   let pos = 0;
   while (pos < data.length) {
     if (data[pos] === 0) break; // padding some writers leave
@@ -141,10 +156,35 @@ export function parsePaxRecords(data: Buffer): Map<string, Buffer> {
     if (record[record.length - 1] !== 0x0a) throw invalid('malformed PAX record (no newline)');
     const eq = record.indexOf(0x3d);
     if (eq <= 0) throw invalid('malformed PAX record (no key)');
-    out.set(record.toString('utf8', 0, eq), record.subarray(eq + 1, record.length - 1));
+    const key = record.toString('utf8', 0, eq);
+    const value = record.subarray(eq + 1, record.length - 1);
+    if (key === 'GNU.sparse.offset' || key === 'GNU.sparse.numbytes') sparse0x0.push(key, value);
+    else out.set(key, value);
     pos += length;
   }
+  if (sparse0x0.length > 0) out.set('GNU.sparse.map', joinSparse0x0(sparse0x0));
   return out;
+}
+
+/**
+ * GNU sparse 0.0 repeats `GNU.sparse.offset` and `GNU.sparse.numbytes` records, which a map of
+ * records cannot hold: they are joined into the 0.1 form, `GNU.sparse.map=offset,length,...`, as
+ * Go's archive/tar does (and refused out of order, as it refuses them).
+ */
+function joinSparse0x0(records: Array<string | Buffer>): Buffer {
+  const values: string[] = [];
+  for (let i = 0; i < records.length; i += 2) {
+    const key = records[i] as string;
+    const value = (records[i + 1] as Buffer).toString('latin1');
+    if (
+      key !== (values.length % 2 === 0 ? 'GNU.sparse.offset' : 'GNU.sparse.numbytes') ||
+      value.includes(',')
+    ) {
+      throw invalid('malformed GNU sparse 0.0 records (out of order)');
+    }
+    values.push(value);
+  }
+  return Buffer.from(values.join(','), 'latin1');
 }
 
 function paxInteger(pax: Map<string, Buffer>, key: string, fallback: number): number {
@@ -157,6 +197,30 @@ function paxInteger(pax: Map<string, Buffer>, key: string, fallback: number): nu
   return Number(text);
 }
 
+/** The ustar prefix field: 155 bytes, or 131 in star's variant (marked by `tar\0` at its end). */
+function ustarPrefix(block: Buffer): string {
+  const star = block[508] === 0x74 && block[509] === 0x61 && block[510] === 0x72 && block[511] === 0;
+  return cString(block, 345, star ? 131 : 155);
+}
+
+/**
+ * The prefix Go's archive/tar wrote before Go 1.8 into GNU-format headers, which have no prefix
+ * field (the bytes are the access and change times): when those times are not numbers and the
+ * bytes are ASCII, they are the prefix. Go's reader, and so umoci, containerd and Docker, read
+ * such entries (a long name beside a number too large for octal) this way.
+ */
+function goLegacyPrefix(block: Buffer): string | undefined {
+  if (block.toString('latin1', 257, 265) !== 'ustar  \u0000') return undefined;
+  try {
+    numberField(block, 345, 12, 'atime');
+    if (block[357] !== 0) numberField(block, 357, 12, 'ctime');
+    return undefined;
+  } catch {
+    const prefix = cString(block, 345, 155);
+    return /^[\x00-\x7f]*$/.test(prefix) ? prefix : undefined;
+  }
+}
+
 /** Applies PAX records and GNU long names to a parsed ustar header. */
 function buildEntry(
   block: Buffer,
@@ -167,7 +231,10 @@ function buildEntry(
 ): TarEntry {
   let name = cString(block, 0, 100);
   const ustar = block.toString('latin1', 257, 263) === 'ustar\u0000';
-  if (ustar && block[345] !== 0) name = `${cString(block, 345, 155)}/${name}`;
+  if (block[345] !== 0) {
+    const prefix = ustar ? ustarPrefix(block) : goLegacyPrefix(block);
+    if (prefix !== undefined) name = `${prefix}/${name}`;
+  }
   if (longName !== undefined) name = longName;
   const paxPath = pax.get('path');
   if (paxPath !== undefined) name = paxPath.toString('utf8');
@@ -223,6 +290,68 @@ function buildEntry(
   };
 }
 
+/** A sparse entry's map, and how many bytes of the entry's data it took (a 1.0 map's). */
+interface ReadSparseMap extends SparseMap {
+  mapBytes: number;
+}
+
+/**
+ * The map of an old GNU sparse entry (type `S`): up to four fragments in the header, more in
+ * extension blocks read from `source` (each flags whether another follows), and the real size.
+ * The header must be GNU's (star's sparse header shares the type flag with another layout).
+ */
+async function oldGnuSparseMap(block: Buffer, source: ByteSource, entry: string): Promise<ReadSparseMap> {
+  if (block.toString('latin1', 257, 265) !== 'ustar  \u0000') {
+    throw invalid(`sparse entry ${JSON.stringify(entry)} is not in GNU format`, { entry });
+  }
+  const fragments: SparseFragment[] = [];
+  const readFragments = (area: Buffer, offset: number, count: number): void => {
+    for (let i = 0; i < count; i++) {
+      const at = offset + i * 24;
+      if (area[at] === 0) break;
+      fragments.push({
+        offset: numberField(area, at, 12, 'sparse offset'),
+        length: numberField(area, at + 12, 12, 'sparse length'),
+      });
+    }
+  };
+  readFragments(block, 386, 4);
+  const realSize = numberField(block, 483, 12, 'sparse size');
+  for (let extended = block[482] !== 0; extended; ) {
+    if (fragments.length * 24 > MAX_META_SIZE) {
+      throw invalid(`the sparse map of ${JSON.stringify(entry)} is too large`, { entry });
+    }
+    if (!(await source.ensure(BLOCK))) throw invalid('unexpected end of tar stream in a sparse header');
+    const extension = source.take(BLOCK);
+    readFragments(extension, 0, 21);
+    extended = extension[504] !== 0;
+  }
+  // Extension blocks are not part of the entry's data.
+  return { fragments, realSize, mapBytes: 0 };
+}
+
+/**
+ * The map of a PAX sparse entry (GNU 0.0, 0.1 or 1.0) that `paxSparse` found: the entry takes its
+ * real name; a 1.0 map is read from the start of its data.
+ */
+async function paxSparseMap(
+  sparse: PaxSparse,
+  entry: TarEntry,
+  source: ByteSource,
+  dataSize: number,
+): Promise<ReadSparseMap> {
+  if (entry.type !== 'file') {
+    throw invalid(`sparse records on ${JSON.stringify(entry.path)}, which is not a regular file`, {
+      entry: entry.path,
+    });
+  }
+  if (sparse.name !== undefined) entry.path = sparse.name;
+  const realSize = sparse.realSize ?? entry.size;
+  if (sparse.fragments !== undefined) return { fragments: sparse.fragments, realSize, mapBytes: 0 };
+  const { fragments, bytes } = await readDataMap(source, dataSize, entry.path);
+  return { fragments, realSize, mapBytes: bytes };
+}
+
 function padOf(size: number): number {
   return (BLOCK - (size % BLOCK)) % BLOCK;
 }
@@ -273,34 +402,51 @@ export async function* readTar(input: TarInput, options: ReadTarOptions = {}): A
         else longLink = cString(data, 0, data.length);
         continue;
       }
-      const entry = buildEntry(block, typeflag, pax.size > 0 ? pax : globalPax, longName, longLink);
+      const records = pax.size > 0 ? pax : globalPax;
+      const entry = buildEntry(block, typeflag, records, longName, longLink);
       // pax is replaced, never mutated: an empty one is kept rather than reallocated per entry.
       if (pax.size > 0 || globalPax.size > 0) pax = globalPax.size > 0 ? new Map(globalPax) : new Map();
       longName = undefined;
       longLink = undefined;
-      // Only regular files carry content in layers; data declared on other types is skipped
-      // (directories never have data blocks, whatever their size field says).
-      const dataSize = entry.type === 'directory' ? 0 : entry.size;
+      // Only regular files have data blocks. The other types are headers alone, whatever their
+      // size field says: GNU tar and Go's archive/tar (so Docker, containerd and umoci) read the
+      // next header right after them.
+      const dataSize = entry.type === 'file' ? entry.size : 0;
       if (entry.type !== 'file') entry.size = 0;
       let remaining = dataSize;
-      const body = async function* (): AsyncGenerator<Buffer> {
-        while (remaining > 0) {
+      /** Yields the next `length` bytes of the entry's data. */
+      const data = async function* (length: number): AsyncGenerator<Buffer> {
+        for (let left = length; left > 0; ) {
           if (source.buffered === 0 && !(await source.ensure(1))) {
             throw invalid(`unexpected end of tar stream in the content of ${JSON.stringify(entry.path)}`, {
               entry: entry.path,
             });
           }
-          const chunk = source.takeSome(remaining);
+          const chunk = source.takeSome(left);
+          left -= chunk.length;
           remaining -= chunk.length;
           if (entry.type === 'file') yield chunk;
         }
       };
-      if (entry.type === 'file' && remaining > 0 && source.contiguous >= remaining) {
+      // Looked for without an await: most entries are not sparse, and each await is a turn.
+      const paxSparseRecords = records.size > 0 ? paxSparse(records, entry.path) : undefined;
+      const sparse =
+        typeflag === 'S'
+          ? await oldGnuSparseMap(block, source, entry.path)
+          : paxSparseRecords !== undefined
+            ? await paxSparseMap(paxSparseRecords, entry, source, dataSize)
+            : undefined;
+      if (sparse !== undefined) {
+        remaining -= sparse.mapBytes;
+        checkSparseMap(sparse, remaining, entry.path);
+        entry.size = sparse.realSize;
+        yield { entry, body: sparseContent(sparse, data) };
+      } else if (entry.type === 'file' && remaining > 0 && source.contiguous >= remaining) {
         const content = source.takeSome(remaining);
         remaining = 0;
         yield { entry, body: single(content), content };
-      } else yield { entry, body: body() };
-      if (remaining > 0) for await (const _ of body()) void _;
+      } else yield { entry, body: data(remaining) };
+      if (remaining > 0) for await (const _ of data(remaining)) void _;
       const pad = padOf(dataSize);
       if (pad > 0) {
         if (source.buffered >= pad) source.take(pad);
