@@ -45,9 +45,14 @@ describe('registries.conf insecure', () => {
     assert.match(refused.stderr, /certificate|TLS|NETWORK_ERROR/i);
     const file = join(dir, 'insecure.conf');
     writeFileSync(file, `[[registry]]\nlocation = "${secure.host}"\ninsecure = true\n`);
-    const r = await ocikit(['--registries-conf', file, 'digest', `${secure.host}/app:1`]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.out, digest);
+    // The same in an old (version 1) file, once ignored.
+    const v1 = join(dir, 'insecure-v1.conf');
+    writeFileSync(v1, `[registries.insecure]\nregistries = ["${secure.host}"]\n`);
+    for (const conf of [file, v1]) {
+      const r = await ocikit(['--registries-conf', conf, 'digest', `${secure.host}/app:1`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.out, digest);
+    }
   });
 
   test('an insecure mirror is reached for a secure origin', async () => {

@@ -102,17 +102,22 @@ describe('registries.conf: mirrors, blocked, remapping, short names', () => {
     }
   });
 
-  test('a blocked registry is refused, naming the config', async () => {
-    const file = conf('blocked.conf', `[[registry]]\nlocation = "${origin.host}"\nblocked = true\n`);
-    for (const args of [
-      ['digest', `${origin.host}/app:1`],
-      ['copy', `${mirror.host}/app:1`, `${origin.host}/pushed:1`],
+  test('a blocked registry is refused, naming the config (version 2, and a version 1 [registries.block])', async () => {
+    for (const file of [
+      conf('blocked.conf', `[[registry]]\nlocation = "${origin.host}"\nblocked = true\n`),
+      // An old (version 1) file: its block list was once ignored, so nothing was blocked.
+      conf('blocked-v1.conf', `[registries.block]\nregistries = ["${origin.host}/"]\n`),
     ]) {
-      const r = await ocikit(['--registries-conf', file, ...args]);
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /DENIED/);
-      assert.match(r.stderr, /blocked/);
-      assert.ok(r.stderr.includes(file), r.stderr);
+      for (const args of [
+        ['digest', `${origin.host}/app:1`],
+        ['copy', `${mirror.host}/app:1`, `${origin.host}/pushed:1`],
+      ]) {
+        const r = await ocikit(['--registries-conf', file, ...args]);
+        assert.equal(r.code, 1, `${file}: ${args.join(' ')}`);
+        assert.match(r.stderr, /DENIED/);
+        assert.match(r.stderr, /blocked/);
+        assert.ok(r.stderr.includes(file), r.stderr);
+      }
     }
   });
 

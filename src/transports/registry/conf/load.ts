@@ -172,7 +172,10 @@ export async function loadRegistriesConf(options: RegistriesConfOptions = {}): P
   const apply = (file: string, conf: ConfFile) => {
     files.push(file);
     for (const entry of conf.registries) registries.set(entry.prefix, entry);
-    for (const [name, alias] of conf.aliases) aliases.set(name, alias);
+    for (const [name, alias] of conf.aliases) {
+      if (alias.target === '') aliases.delete(name);
+      else aliases.set(name, alias);
+    }
     if (conf.searchRegistries !== undefined) searchRegistries = conf.searchRegistries;
     if (conf.shortNameMode !== undefined) shortNameMode = conf.shortNameMode;
   };

@@ -21,12 +21,13 @@ export interface Endpoint {
 /**
  * The length of the part of `full` (`host/path[:tag][@digest]`) that `prefix` matches, or -1: the
  * prefix ends at a path, tag or digest boundary (a bare host matches only at `/`, so `a.test`
- * does not match `a.test:5000/x`).
+ * does not match `a.test:5000/x`). A wildcard `*.domain` matches a host ending in `.domain` and
+ * covers the host alone, without its port, as containers/image cuts it for a rewrite.
  */
 function matchLength(prefix: string, ref: Reference, full: string): number {
   if (prefix.startsWith('*.')) {
     const host = ref.registry.replace(/:[0-9]+$/, '');
-    return host.endsWith(prefix.slice(1)) ? ref.registry.length : -1;
+    return host.endsWith(prefix.slice(1)) ? host.length : -1;
   }
   if (full === prefix) return prefix.length;
   if (!full.startsWith(prefix)) return -1;
@@ -34,7 +35,11 @@ function matchLength(prefix: string, ref: Reference, full: string): number {
   return next === '/' || (prefix.includes('/') && (next === ':' || next === '@')) ? prefix.length : -1;
 }
 
-/** The entry whose prefix matches `ref` longest, with the length it matched; undefined when none does. */
+/**
+ * The entry with the longest prefix that matches `ref` (containers/image compares the prefixes'
+ * lengths, so `*.b.example` beats `*.example`), with the length of `ref` it matched; undefined
+ * when none does.
+ */
 export function findRegistry(
   conf: RegistriesConf,
   ref: Reference,
@@ -43,7 +48,8 @@ export function findRegistry(
   let best: { entry: RegistryEntry; matched: number } | undefined;
   for (const entry of conf.registries) {
     const matched = matchLength(entry.prefix, ref, full);
-    if (matched >= 0 && (best === undefined || matched > best.matched)) best = { entry, matched };
+    if (matched >= 0 && (best === undefined || entry.prefix.length > best.entry.prefix.length))
+      best = { entry, matched };
   }
   return best;
 }

@@ -1,8 +1,9 @@
 /**
- * Validating one registries.conf file (containers-registries.conf(5), version 2) into typed
- * entries: unknown keys are ignored as containers/image does, wrong types, unknown modes,
- * malformed prefixes and locations and oversized tables are refused with INVALID_ARGUMENT
- * naming the file.
+ * Validating one registries.conf file (containers-registries.conf(5), version 2, and the version 1
+ * tables `[registries.search]`, `[registries.insecure]`, `[registries.block]`, converted as
+ * containers/image converts them) into typed entries: unknown keys are ignored as containers/image
+ * does; wrong types, unknown modes, malformed prefixes and locations, both versions in one file and
+ * oversized tables are refused with INVALID_ARGUMENT naming the file.
  */
 import * as z from 'zod/mini';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
@@ -25,13 +26,20 @@ const registrySchema = z.object({
   insecure: z.optional(z.boolean()),
   blocked: z.optional(z.boolean()),
   'mirror-by-digest-only': z.optional(z.boolean()),
+  // Only a mirror's setting: refused on a registry, as containers/image refuses it.
+  'pull-from-mirror': z.optional(text),
   mirror: z.optional(z.array(mirrorSchema).check(z.maxLength(CONF_LIMITS.mirrors))),
 });
+/** A version 1 table: `[registries.search]`, `[registries.insecure]` or `[registries.block]`. */
+const v1ListSchema = z.optional(
+  z.object({ registries: z.optional(z.array(text).check(z.maxLength(CONF_LIMITS.registries))) }),
+);
 const fileSchema = z.object({
   'unqualified-search-registries': z.optional(z.array(text).check(z.maxLength(CONF_LIMITS.searchRegistries))),
   'short-name-mode': z.optional(z.enum(['enforcing', 'permissive', 'disabled', ''])),
   registry: z.optional(z.array(registrySchema).check(z.maxLength(CONF_LIMITS.registries))),
   aliases: z.optional(z.record(text, text)),
+  registries: z.optional(z.object({ search: v1ListSchema, insecure: v1ListSchema, block: v1ListSchema })),
 });
 
 /** What one file sets; fields it leaves out are undefined (a later file then keeps the earlier value). */
@@ -74,10 +82,22 @@ export function isQualified(name: string): boolean {
   return first.includes('.') || first.includes(':') || first === 'localhost';
 }
 
+/**
+ * A location or prefix as containers/image reads it (`parseLocation`): trailing slashes dropped,
+ * a URL scheme refused.
+ */
+function trimLocation(file: string, where: string, value: string): string {
+  const trimmed = value.replace(/\/+$/, '');
+  if (/^https?:\/\//.test(trimmed))
+    throw invalid(file, `${where}: invalid location ${JSON.stringify(value)}: URL schemes are not supported`);
+  return trimmed;
+}
+
 function registryEntry(file: string, raw: z.infer<typeof registrySchema>, index: number): RegistryEntry {
   const where = `[[registry]] #${index + 1}`;
-  const location = raw.location ?? '';
-  const prefix = raw.prefix !== undefined && raw.prefix !== '' ? raw.prefix : location;
+  const location = trimLocation(file, where, raw.location ?? '');
+  const prefix =
+    raw.prefix !== undefined && raw.prefix !== '' ? trimLocation(file, where, raw.prefix) : location;
   if (location !== '' && !isLocation(location))
     throw invalid(
       file,
@@ -94,17 +114,23 @@ function registryEntry(file: string, raw: z.infer<typeof registrySchema>, index:
       file,
       `${where}: invalid prefix ${JSON.stringify(prefix)}: expected host[:port][/path[:tag|@digest]] or *.domain`,
     );
-  if (isWildcard(prefix) && location !== '')
-    throw invalid(file, `${where}: a wildcard prefix ${JSON.stringify(prefix)} cannot have a location`);
+  if (raw['pull-from-mirror'] !== undefined && raw['pull-from-mirror'] !== '')
+    throw invalid(file, `${where}: pull-from-mirror is a mirror's setting, not a registry's`);
   const mirrors: MirrorEntry[] = (raw.mirror ?? []).map((m, i) => {
-    if (!isLocation(m.location))
+    const mirrorLocation = trimLocation(file, `${where} mirror #${i + 1}`, m.location);
+    if (!isLocation(mirrorLocation))
       throw invalid(
         file,
         `${where} mirror #${i + 1}: invalid location ${JSON.stringify(m.location)}: expected host[:port][/path]`,
       );
-    const pull: PullFromMirror =
-      m['pull-from-mirror'] === undefined || m['pull-from-mirror'] === '' ? 'all' : m['pull-from-mirror'];
-    return { location: m.location, insecure: m.insecure === true, pullFromMirror: pull };
+    const setting = m['pull-from-mirror'];
+    if (raw['mirror-by-digest-only'] === true && setting !== undefined && setting !== '')
+      throw invalid(
+        file,
+        `${where}: mirror-by-digest-only and a mirror's pull-from-mirror cannot both be set`,
+      );
+    const pull: PullFromMirror = setting === undefined || setting === '' ? 'all' : setting;
+    return { location: mirrorLocation, insecure: m.insecure === true, pullFromMirror: pull };
   });
   return {
     prefix,
@@ -117,6 +143,48 @@ function registryEntry(file: string, raw: z.infer<typeof registrySchema>, index:
   };
 }
 
+/**
+ * The version 1 tables as version 2 entries, as containers/image converts them: a `[[registry]]`
+ * per location named in `block` or `insecure` (both flags on one entry when named in both), and
+ * `search` as `unqualified-search-registries`.
+ */
+function fromVersion1(
+  file: string,
+  v1: NonNullable<z.infer<typeof fileSchema>['registries']>,
+): { registries: RegistryEntry[]; searchRegistries: string[] | undefined } {
+  const byLocation = new Map<string, { insecure: boolean; blocked: boolean }>();
+  const mark = (table: 'block' | 'insecure'): void => {
+    for (const raw of v1[table]?.registries ?? []) {
+      const location = trimLocation(file, `[registries.${table}]`, raw);
+      if (!isLocation(location))
+        throw invalid(file, `[registries.${table}]: invalid registry ${JSON.stringify(raw)}`);
+      const entry = byLocation.get(location) ?? { insecure: false, blocked: false };
+      if (table === 'block') entry.blocked = true;
+      else entry.insecure = true;
+      byLocation.set(location, entry);
+    }
+  };
+  mark('block');
+  mark('insecure');
+  const search = v1.search?.registries?.map((r) => trimLocation(file, '[registries.search]', r));
+  return {
+    registries: [...byLocation].map(([location, flags]) => ({
+      prefix: location,
+      location,
+      ...flags,
+      mirrorByDigestOnly: false,
+      mirrors: [],
+      file,
+    })),
+    searchRegistries: search,
+  };
+}
+
+/** Whether a version 1 table names any registry (empty tables do not count, as in containers/image). */
+function hasVersion1(v1: z.infer<typeof fileSchema>['registries']): boolean {
+  return [v1?.search, v1?.insecure, v1?.block].some((t) => (t?.registries?.length ?? 0) > 0);
+}
+
 /** Validates the parsed TOML of `file`; INVALID_ARGUMENT naming the file and the offending key. */
 export function validateConfFile(file: string, document: unknown): ConfFile {
   const problem = firstProblem(fileSchema, document);
@@ -126,14 +194,32 @@ export function validateConfFile(file: string, document: unknown): ConfFile {
   }
   // The value itself, as it conforms: unknown keys stay in it and are never read (containers/image ignores them).
   const raw = document as z.infer<typeof fileSchema>;
-  const registries = (raw.registry ?? []).map((r, i) => registryEntry(file, r, i));
+  let registries = (raw.registry ?? []).map((r, i) => registryEntry(file, r, i));
+  let searchRegistries = raw['unqualified-search-registries']?.map((r) =>
+    trimLocation(file, 'unqualified-search-registries', r),
+  );
+  if (hasVersion1(raw.registries)) {
+    const v2 =
+      registries.length > 0 ||
+      (searchRegistries?.length ?? 0) > 0 ||
+      Object.keys(raw.aliases ?? {}).length > 0 ||
+      (raw['short-name-mode'] ?? '') !== '';
+    if (v2)
+      throw invalid(
+        file,
+        'mixes the version 1 tables ([registries.search], [registries.insecure], [registries.block]) with version 2 settings, which containers/image refuses too',
+      );
+    ({ registries, searchRegistries } = fromVersion1(
+      file,
+      raw.registries as NonNullable<typeof raw.registries>,
+    ));
+  }
   const seen = new Set<string>();
   for (const entry of registries) {
     if (seen.has(entry.prefix))
       throw invalid(file, `registry ${JSON.stringify(entry.prefix)} is defined more than once`);
     seen.add(entry.prefix);
   }
-  const searchRegistries = raw['unqualified-search-registries'];
   for (const registry of searchRegistries ?? []) {
     if (!DOMAIN.test(registry))
       throw invalid(file, `unqualified-search-registries: invalid registry ${JSON.stringify(registry)}`);
@@ -147,7 +233,8 @@ export function validateConfFile(file: string, document: unknown): ConfFile {
         file,
         `alias ${JSON.stringify(name)}: must be a short name (a path with no registry, tag or digest)`,
       );
-    if (!isQualified(target) || !isLocation(target))
+    // An empty value removes the alias an earlier file set (a drop-in's way to reset one).
+    if (target !== '' && (!isQualified(target) || !isLocation(target)))
       throw invalid(
         file,
         `alias ${JSON.stringify(name)}: ${JSON.stringify(target)} must be a fully-qualified name without tag or digest`,

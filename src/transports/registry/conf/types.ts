@@ -21,7 +21,10 @@ export interface MirrorEntry {
 export interface RegistryEntry {
   /** `host[:port][/path]`, or `*.domain` (a wildcard over subdomains). */
   readonly prefix: string;
-  /** Where names under the prefix really live (`host[:port][/path]`); empty for a wildcard without one. */
+  /**
+   * Where names under the prefix really live (`host[:port][/path]`); empty for a wildcard without
+   * one. A wildcard's location replaces the matched host, its port and path kept (containers/image).
+   */
   readonly location: string;
   readonly insecure: boolean;
   readonly blocked: boolean;
@@ -33,6 +36,7 @@ export interface RegistryEntry {
 
 /** An `[aliases]` entry: a short name and the fully-qualified name it stands for. */
 export interface AliasEntry {
+  /** Empty in one file's entries to remove the alias an earlier file set; never empty once merged. */
   readonly target: string;
   readonly file: string;
 }
