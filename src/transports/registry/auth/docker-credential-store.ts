@@ -34,13 +34,19 @@ export function helperFor(config: DockerConfig, host: string): string | undefine
   return config.credsStore !== undefined && config.credsStore !== '' ? config.credsStore : undefined;
 }
 
-/** The `auths` keys that name `host` (the canonical key first). */
+/**
+ * The `auths` keys that name `host`: the host exactly as asked for first (containers/image prefers
+ * an exact key, so a `docker.io` entry podman wrote wins over Docker's `https://index.docker.io/v1/`
+ * in the same file), then the canonical key, then any other spelling of the host.
+ */
 function matchingKeys(config: DockerConfig, host: string): string[] {
   const auths = config.auths ?? {};
-  const key = credentialKey(host);
   const wanted = hostOfKey(host);
-  const keys = Object.keys(auths).filter((k) => k !== key && hostOfKey(k) === wanted);
-  return Object.hasOwn(auths, key) ? [key, ...keys] : keys;
+  const first = [host, credentialKey(host)].filter(
+    (k, i, all) => Object.hasOwn(auths, k) && all.indexOf(k) === i,
+  );
+  const rest = Object.keys(auths).filter((k) => !first.includes(k) && hostOfKey(k) === wanted);
+  return [...first, ...rest];
 }
 
 /** Decodes one `auths` entry; the error names the file and key, never the content. */
