@@ -77,7 +77,12 @@ describe("containers/image's registries.conf test files", () => {
 
   for (const file of LOADED) {
     test(`${file} loads`, async () => {
-      await loadRegistriesConf({ file: join(TESTDATA, file) });
+      const conf = await loadRegistriesConf({ file: join(TESTDATA, file) });
+      // Where credentials are looked for: the file's list, else the auth files.
+      assert.deepEqual(
+        conf.credentialHelpers,
+        file === 'cred-helper.conf' ? ['helper-1', 'helper-2'] : ['containers-auth.json'],
+      );
     });
   }
 
@@ -162,6 +167,8 @@ describe("containers/image's registries.conf test files", () => {
     assert.equal(target('ignore'), undefined);
     assert.equal(conf.shortNameMode, 'permissive');
     assert.deepEqual(conf.searchRegistries, ['example-overwrite.com']);
+    // config-1.conf's credential-helpers, replaced by config-2.conf's.
+    assert.deepEqual(conf.credentialHelpers, ['dropin-1', 'dropin-2']);
     assert.throws(
       () => pullEndpoints(conf, ref('base.com/x:1')),
       (err) => isOciError(err, 'DENIED'),

@@ -79,11 +79,14 @@ export function loginCommand() {
       );
       const { login } = await import('../../transports/registry/auth/index.ts');
       // The command's own -u/-p are the credentials to save, not credentials to use.
-      const { tlsVerify, certDir, authFile } = transportOptions(command, undefined, { credentials: false });
+      const { tlsVerify, certDir, authFile, registriesConf } = transportOptions(command, undefined, {
+        credentials: false,
+      });
       await login(registry, username, password, {
         ...(tlsVerify !== undefined ? { tlsVerify } : {}),
         ...(certDir !== undefined ? { certDir } : {}),
         ...(authFile !== undefined ? { authFile } : {}),
+        ...(registriesConf !== undefined ? { registriesConf } : {}),
       });
       log(`logged in to ${registry} as ${username}`);
     });
@@ -96,8 +99,11 @@ export function logoutCommand() {
     .argument('<registry>', 'e.g. localhost:5000')
     .action(async (registry, _options, command) => {
       const { logout } = await import('../../transports/registry/auth/index.ts');
-      const { authFile } = transportOptions(command, undefined, { credentials: false });
-      const removed = await logout(registry, authFile !== undefined ? { authFile } : {});
+      const { authFile, registriesConf } = transportOptions(command, undefined, { credentials: false });
+      const removed = await logout(registry, {
+        ...(authFile !== undefined ? { authFile } : {}),
+        ...(registriesConf !== undefined ? { registriesConf } : {}),
+      });
       log(removed ? `removed the credentials of ${registry}` : `no credentials were saved for ${registry}`);
     });
 }

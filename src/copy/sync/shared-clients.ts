@@ -36,9 +36,8 @@ function keepingClient<T extends { close(): Promise<void> }>(object: T): T {
 
 /** The options that choose a client (what registries.conf and the sink use are left out). */
 function clientOptions(options: TransportOptions): TransportOptions {
+  // registriesConf and registriesConfRoot stay: a client reads its credential-helpers there.
   const {
-    registriesConf: _conf,
-    registriesConfRoot: _root,
     onPullEndpoint: _onPull,
     pullFromMirrors: _mirrors,
     chunkSize: _chunk,

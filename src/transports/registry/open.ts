@@ -11,6 +11,7 @@ import { fixedCredentialStore, memoryCredentialStore } from './auth/credentials.
 import { registryTokenAuthenticator } from './auth/registry-token.ts';
 import { createTokenFetcher, type TokenFetcher } from './auth/token.ts';
 import { RegistryClient, type RegistryClientOptions } from './client.ts';
+import { credentialHelpersLoader } from './conf/credential-helpers.ts';
 import { loadRegistryTls, type RegistryTlsOptions } from './tls/settings.ts';
 
 /** How to authenticate to a registry and secure the connection (the transport options carry the same fields). */
@@ -27,9 +28,23 @@ export interface RegistryConnectionOptions extends RegistryTlsOptions {
   anonymous?: boolean;
 }
 
-/** Options of {@link openRegistryClient}: the client's own, with the connection options above. */
+/**
+ * Options of {@link openRegistryClient}: the client's own, with the connection options above, and
+ * the registries.conf whose `credential-helpers` say where stored credentials are looked for.
+ */
 export type OpenRegistryOptions = Omit<RegistryClientOptions, 'insecure' | 'tlsVerify' | 'tls'> &
-  RegistryConnectionOptions;
+  RegistryConnectionOptions & { registriesConf?: string; registriesConfRoot?: string };
+
+/**
+ * The stored-credentials store for `options`: the auth files, or registries.conf's
+ * `credential-helpers`, read only when a registry first asks for credentials.
+ */
+function storedCredentials(options: OpenRegistryOptions): ReturnType<typeof createAuthFileStore> {
+  return createAuthFileStore({
+    ...(options.authFile !== undefined ? { authFile: options.authFile } : {}),
+    credentialHelpers: credentialHelpersLoader(options),
+  });
+}
 
 /**
  * A {@link RegistryClient} for `registry` (`host[:port]` as references name it; Docker Hub is
@@ -44,11 +59,13 @@ export async function openRegistryClient(
     insecure,
     credentials,
     registryToken,
-    authFile,
+    authFile: _authFile,
     anonymous,
     tlsVerify: verifyOption,
     certDir,
     certsDirectories,
+    registriesConf: _conf,
+    registriesConfRoot: _root,
     ...clientOptions
   } = options;
   const name = validateRegistry(registry);
@@ -74,7 +91,7 @@ export async function openRegistryClient(
             ? fixedCredentialStore(credentials)
             : anonymous === true
               ? memoryCredentialStore()
-              : createAuthFileStore(authFile !== undefined ? { authFile } : {}),
+              : storedCredentials(options),
           fetchToken,
           // A registry the caller marked unverified may have its token service on plain HTTP too.
           ...(tlsVerify === false ? { insecureHosts: [name, target] } : {}),

@@ -54,8 +54,6 @@ function clientFor(ref: Reference, options: RegistryTransportOptions): Promise<R
   const {
     chunkSize: _chunkSize,
     verifyUploads: _verifyUploads,
-    registriesConf: _conf,
-    registriesConfRoot: _root,
     onPullEndpoint: _onPull,
     pullFromMirrors: _mirrors,
     ...clientOptions

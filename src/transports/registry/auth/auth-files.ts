@@ -10,9 +10,13 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isOciError } from '../../../errors/index.ts';
+import { AUTH_FILES_HELPER } from '../conf/types.ts';
+import { helperErase, helperGet, helperStore as helperPut } from './credential-helper.ts';
 import type { CredentialStore } from './credentials.ts';
 import { defaultLoginFile, dockerConfigPath } from './docker-config.ts';
 import { createDockerCredentialStore } from './docker-credential-store.ts';
+import { credentialKey } from './server-key.ts';
 
 /** Options of {@link authFilePaths} and {@link createAuthFileStore}. */
 export interface AuthFileOptions {
@@ -20,6 +24,11 @@ export interface AuthFileOptions {
   authFile?: string | undefined;
   /** Environment for the file locations and helper programs; default `process.env`. */
   env?: Record<string, string | undefined>;
+  /**
+   * registries.conf's `credential-helpers`, or how to read them when first needed: the stores
+   * asked in order, `containers-auth.json` standing for the auth files. Default: the auth files.
+   */
+  credentialHelpers?: readonly string[] | (() => Promise<readonly string[]>);
 }
 
 const set = (value: string | undefined): value is string => value !== undefined && value !== '';
@@ -43,13 +52,8 @@ export function authFilePaths(options: AuthFileOptions = {}): string[] {
   return paths;
 }
 
-/**
- * The CredentialStore reading the auth files of {@link authFilePaths}, each with its
- * `credHelpers`/`credsStore`; credentials it returns say which file or helper they came from.
- * Saving and erasing go to the file `ocikit login` uses: the named auth file, else
- * `$REGISTRY_AUTH_FILE`, else Docker's `config.json`.
- */
-export function createAuthFileStore(options: AuthFileOptions = {}): CredentialStore {
+/** The store of the auth files alone (see {@link createAuthFileStore}). */
+function authFilesStore(options: AuthFileOptions): CredentialStore {
   const env = options.env ?? process.env;
   const target = set(options.authFile) ? options.authFile : defaultLoginFile(env);
   const writer = createDockerCredentialStore({ configPath: target, env });
@@ -63,5 +67,79 @@ export function createAuthFileStore(options: AuthFileOptions = {}): CredentialSt
     },
     store: (host, user, secret) => writer.store(host, user, secret),
     erase: (host) => writer.erase(host),
+  };
+}
+
+/** The store of one `credential-helpers` entry: the auth files, or a `docker-credential-*` program. */
+function helperStore(name: string, options: AuthFileOptions): CredentialStore {
+  if (name === AUTH_FILES_HELPER) return authFilesStore(options);
+  const helperOptions = { env: options.env ?? process.env };
+  return {
+    async get(host) {
+      const found = await helperGet(name, credentialKey(host), helperOptions);
+      return found === undefined
+        ? undefined
+        : {
+            ...found,
+            source: {
+              description: `from credential helper docker-credential-${name} (credential-helpers in registries.conf)`,
+            },
+          };
+    },
+    store: (host, user, secret) => helperPut(name, credentialKey(host), user, secret, helperOptions),
+    erase: (host) => helperErase(name, credentialKey(host), helperOptions),
+  };
+}
+
+/**
+ * The CredentialStore reading the auth files of {@link authFilePaths}, each with its
+ * `credHelpers`/`credsStore`; credentials it returns say which file or helper they came from.
+ * Saving and erasing go to the file `ocikit login` uses: the named auth file, else
+ * `$REGISTRY_AUTH_FILE`, else Docker's `config.json`.
+ *
+ * With registries.conf's `credential-helpers`, the stores it lists are asked in order, as
+ * containers/image asks them: the first that holds a credential answers (one that fails is passed
+ * over, and its error thrown only if none answers); saving goes to the first that accepts it;
+ * erasing goes to every one.
+ */
+export function createAuthFileStore(options: AuthFileOptions = {}): CredentialStore {
+  const given = options.credentialHelpers;
+  let listed: Promise<readonly string[]> | undefined;
+  const helpers = (): Promise<readonly string[]> =>
+    (listed ??= typeof given === 'function' ? given() : Promise.resolve(given ?? [AUTH_FILES_HELPER]));
+  const stores = async (): Promise<CredentialStore[]> =>
+    (await helpers()).map((name) => helperStore(name, options));
+  return {
+    async get(host) {
+      let failure: unknown;
+      for (const store of await stores()) {
+        try {
+          const found = await store.get(host);
+          if (found !== undefined) return found;
+        } catch (err) {
+          if (isOciError(err, 'ABORTED')) throw err;
+          failure ??= err;
+        }
+      }
+      if (failure !== undefined) throw failure;
+      return undefined;
+    },
+    async store(host, user, secret) {
+      let failure: unknown;
+      for (const store of await stores()) {
+        try {
+          await store.store(host, user, secret);
+          return;
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+      throw failure;
+    },
+    async erase(host) {
+      let removed = false;
+      for (const store of await stores()) if (await store.erase(host)) removed = true;
+      return removed;
+    },
   };
 }

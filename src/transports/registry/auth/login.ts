@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
 import { anonymousAuthenticator } from '../auth-contract.ts';
 import { RegistryClient } from '../client.ts';
+import { credentialHelpersLoader } from '../conf/credential-helpers.ts';
 import { discard } from '../http.ts';
 import { loadRegistryTls, type RegistryTlsOptions } from '../tls/settings.ts';
 import { createAuthFileStore } from './auth-files.ts';
@@ -27,6 +28,10 @@ export interface LoginOptions extends RegistryTlsOptions {
   authFile?: string;
   /** Where the credentials are saved, instead of an auth file. */
   store?: CredentialStore;
+  /** The registries.conf whose `credential-helpers` say where credentials are saved (default: the usual files). */
+  registriesConf?: string;
+  /** Prefixed to `/etc/...` when looking for registries.conf (tests, chroots). */
+  registriesConfRoot?: string;
   /** Hosts to which credentials may go over plain HTTP, for token realms. */
   insecureHosts?: InsecureHosts;
   /** undici dispatcher for the `/v2/` requests and token requests (TLS settings then are its own). */
@@ -41,6 +46,9 @@ export interface LogoutOptions {
   /** The auth file to remove them from; default as for {@link login}. */
   authFile?: string;
   store?: CredentialStore;
+  /** As for {@link login}: the stores its `credential-helpers` list all lose the credentials. */
+  registriesConf?: string;
+  registriesConfRoot?: string;
 }
 
 /** The host a registry name stands for in credential stores: scheme and path dropped, Hub folded to `docker.io`. */
@@ -140,10 +148,17 @@ export async function verifyLogin(
   }
 }
 
-/** The store `login` and `logout` write to: `store`, else the auth file named or defaulted. */
-function storeOf(options: { authFile?: string; store?: CredentialStore }): CredentialStore {
+/**
+ * The store `login` and `logout` write to: `store`, else the auth file named or defaulted, or the
+ * stores registries.conf's `credential-helpers` lists (login saves to the first that accepts).
+ */
+function storeOf(options: LogoutOptions): CredentialStore {
   return (
-    options.store ?? createAuthFileStore(options.authFile !== undefined ? { authFile: options.authFile } : {})
+    options.store ??
+    createAuthFileStore({
+      ...(options.authFile !== undefined ? { authFile: options.authFile } : {}),
+      credentialHelpers: credentialHelpersLoader(options),
+    })
   );
 }
 

@@ -19,6 +19,7 @@ export { CONF_LIMITS, isQualified } from './schema.ts';
 export { resolveShortName, type ShortNameResolution, unambiguous } from './short-names.ts';
 export {
   type AliasEntry,
+  AUTH_FILES_HELPER,
   EMPTY_REGISTRIES_CONF,
   type MirrorEntry,
   type PullFromMirror,

@@ -169,6 +169,7 @@ export async function loadRegistriesConf(options: RegistriesConfOptions = {}): P
   const aliases = new Map<string, AliasEntry>();
   let searchRegistries: readonly string[] = EMPTY_REGISTRIES_CONF.searchRegistries;
   let shortNameMode = EMPTY_REGISTRIES_CONF.shortNameMode;
+  let credentialHelpers = EMPTY_REGISTRIES_CONF.credentialHelpers;
   const apply = (file: string, conf: ConfFile) => {
     files.push(file);
     for (const entry of conf.registries) registries.set(entry.prefix, entry);
@@ -178,6 +179,7 @@ export async function loadRegistriesConf(options: RegistriesConfOptions = {}): P
     }
     if (conf.searchRegistries !== undefined) searchRegistries = conf.searchRegistries;
     if (conf.shortNameMode !== undefined) shortNameMode = conf.shortNameMode;
+    if (conf.credentialHelpers !== undefined) credentialHelpers = conf.credentialHelpers;
   };
   for (const file of main) {
     const conf = await readConfFile(file);
@@ -195,5 +197,12 @@ export async function loadRegistriesConf(options: RegistriesConfOptions = {}): P
     if (conf !== undefined) apply(file, conf);
   }
   if (files.length === 0) return EMPTY_REGISTRIES_CONF;
-  return { files, registries: [...registries.values()], searchRegistries, shortNameMode, aliases };
+  return {
+    files,
+    registries: [...registries.values()],
+    searchRegistries,
+    shortNameMode,
+    aliases,
+    credentialHelpers,
+  };
 }

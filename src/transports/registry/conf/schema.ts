@@ -9,10 +9,26 @@ import * as z from 'zod/mini';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
 import { DOMAIN, REMAINDER, REPOSITORY } from '../../../reference/grammar.ts';
 import { firstProblem } from '../../../spec/validate.ts';
-import type { AliasEntry, MirrorEntry, PullFromMirror, RegistryEntry, ShortNameMode } from './types.ts';
+import {
+  type AliasEntry,
+  AUTH_FILES_HELPER,
+  type MirrorEntry,
+  type PullFromMirror,
+  type RegistryEntry,
+  type ShortNameMode,
+} from './types.ts';
 
 /** At most this many `[[registry]]` tables, mirrors per registry, search registries and aliases. */
-export const CONF_LIMITS = { registries: 1024, mirrors: 64, searchRegistries: 64, aliases: 4096 } as const;
+export const CONF_LIMITS = {
+  registries: 1024,
+  mirrors: 64,
+  searchRegistries: 64,
+  aliases: 4096,
+  credentialHelpers: 64,
+} as const;
+
+/** A helper name that can only name `docker-credential-NAME` on PATH (as credential-helper.ts requires). */
+const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const text = z.string().check(z.maxLength(1024));
 const mirrorSchema = z.object({
@@ -39,6 +55,7 @@ const fileSchema = z.object({
   'short-name-mode': z.optional(z.enum(['enforcing', 'permissive', 'disabled', ''])),
   registry: z.optional(z.array(registrySchema).check(z.maxLength(CONF_LIMITS.registries))),
   aliases: z.optional(z.record(text, text)),
+  'credential-helpers': z.optional(z.array(text).check(z.maxLength(CONF_LIMITS.credentialHelpers))),
   registries: z.optional(z.object({ search: v1ListSchema, insecure: v1ListSchema, block: v1ListSchema })),
 });
 
@@ -48,6 +65,8 @@ export interface ConfFile {
   readonly searchRegistries?: string[];
   readonly shortNameMode?: ShortNameMode;
   readonly aliases: Map<string, AliasEntry>;
+  /** `credential-helpers`, when the file sets a non-empty list. */
+  readonly credentialHelpers?: string[];
 }
 
 function invalid(file: string, message: string): OciError {
@@ -203,6 +222,7 @@ export function validateConfFile(file: string, document: unknown): ConfFile {
       registries.length > 0 ||
       (searchRegistries?.length ?? 0) > 0 ||
       Object.keys(raw.aliases ?? {}).length > 0 ||
+      (raw['credential-helpers']?.length ?? 0) > 0 ||
       (raw['short-name-mode'] ?? '') !== '';
     if (v2)
       throw invalid(
@@ -242,10 +262,20 @@ export function validateConfFile(file: string, document: unknown): ConfFile {
     aliases.set(name, { target, file });
   }
   const mode = raw['short-name-mode'];
+  const helpers = raw['credential-helpers'];
+  for (const helper of helpers ?? []) {
+    if (helper !== AUTH_FILES_HELPER && !HELPER_NAME.test(helper))
+      throw invalid(
+        file,
+        `credential-helpers: ${JSON.stringify(helper)} is neither "${AUTH_FILES_HELPER}" nor a helper name (docker-credential-NAME)`,
+      );
+  }
   return {
     registries,
     ...(searchRegistries !== undefined ? { searchRegistries } : {}),
     ...(mode !== undefined && mode !== '' ? { shortNameMode: mode } : {}),
     aliases,
+    // An empty list means the default, as in containers/image.
+    ...(helpers !== undefined && helpers.length > 0 ? { credentialHelpers: helpers } : {}),
   };
 }

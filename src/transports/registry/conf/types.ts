@@ -3,6 +3,9 @@
  * and merged: what the registry transport consults to remap, block, mirror and qualify names.
  */
 
+/** The `credential-helpers` entry that stands for the auth files (containers-auth.json(5)). */
+export const AUTH_FILES_HELPER = 'containers-auth.json';
+
 /** How short names are resolved when several search registries could hold them. */
 export type ShortNameMode = 'enforcing' | 'permissive' | 'disabled';
 
@@ -50,6 +53,11 @@ export interface RegistriesConf {
   readonly searchRegistries: readonly string[];
   readonly shortNameMode: ShortNameMode;
   readonly aliases: ReadonlyMap<string, AliasEntry>;
+  /**
+   * `credential-helpers`: where credentials are looked for, in order; `containers-auth.json` stands
+   * for the auth files, any other name for the program `docker-credential-NAME`.
+   */
+  readonly credentialHelpers: readonly string[];
 }
 
 /** The configuration when no registries.conf exists: Docker Hub for short names, nothing remapped. */
@@ -59,4 +67,5 @@ export const EMPTY_REGISTRIES_CONF: RegistriesConf = {
   searchRegistries: [],
   shortNameMode: 'permissive',
   aliases: new Map(),
+  credentialHelpers: [AUTH_FILES_HELPER],
 };
