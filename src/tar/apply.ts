@@ -56,9 +56,8 @@ import { type Digest, digestMismatch, Hasher, parseSupportedDigest } from '../di
 import { ErrorCode, OciError, toOciError } from '../errors/index.ts';
 import { type TarEntry, toUtimesSeconds } from './entry.ts';
 import { AUFS_META_PREFIX, classifyBase, cleanName, unsafePath } from './names.ts';
-import { readTar, type TarInput } from './read.ts';
+import { readTar, type TarInput, type TarReadItem } from './read.ts';
 import { ioError, SafeRoot } from './resolve.ts';
-import { isHole } from './sparse.ts';
 import {
   canSetXattrs,
   makeDevice,
@@ -269,7 +268,12 @@ class LayerApplier {
    * the same bytes when they are already in memory. Returns a promise only when it has to wait for
    * content: most entries are applied synchronously, without a microtask turn each.
    */
-  apply(entry: TarEntry, body: AsyncIterable<Buffer>, content?: Buffer): Promise<void> | undefined {
+  apply(
+    entry: TarEntry,
+    body: AsyncIterable<Buffer>,
+    content?: Buffer,
+    sparse?: TarReadItem['sparse'],
+  ): Promise<void> | undefined {
     const name = entry.path;
     const parts = cleanName(name);
     if (entry.xattrs.size > 0) entry.xattrs = this.checkedXattrs(entry);
@@ -305,7 +309,7 @@ class LayerApplier {
     switch (entry.type) {
       case 'file':
         if (content === undefined && entry.size > 0) {
-          return this.writeFile(real, dir, entry, body).then(() => this.applied(real, entry));
+          return this.writeFile(real, dir, entry, body, sparse).then(() => this.applied(real, entry));
         }
         this.writeWholeFile(real, dir, entry, content);
         break;
@@ -509,19 +513,21 @@ class LayerApplier {
     dir: string,
     entry: TarEntry,
     body: AsyncIterable<Buffer>,
+    sparse?: TarReadItem['sparse'],
   ): Promise<void> {
     const fd = this.openNewFile(real, entry);
     let written = 0;
-    let holes = false;
     try {
-      for await (const chunk of body) {
-        // A sparse file's holes stay holes on disk: skipped, then the size set at the end.
-        if (isHole(chunk)) {
-          holes = true;
-          written += chunk.length;
-        } else written += holes ? writeAllAt(fd, chunk, written) : writeAll(fd, chunk);
-      }
-      if (holes) ftruncateSync(fd, written);
+      if (sparse !== undefined) {
+        // A sparse file's holes stay holes on disk: each fragment written where it belongs (one
+        // step per fragment, however large the holes), then the size set.
+        for (const { offset, length } of sparse.map.fragments) {
+          let at = offset;
+          for await (const chunk of sparse.data(length)) at += writeAllAt(fd, chunk, at);
+        }
+        ftruncateSync(fd, sparse.map.realSize);
+        written = sparse.map.realSize;
+      } else for await (const chunk of body) written += writeAll(fd, chunk);
     } catch (err) {
       closeSync(fd);
       throw ioError(entry.path, err);
@@ -786,12 +792,12 @@ export async function applyLayer(
   const applier = new LayerApplier(root, options);
   let entries = 0;
   try {
-    for await (const { entry, body, content } of readTar(tar, { hasher, signal: options.signal })) {
+    for await (const { entry, body, content, sparse } of readTar(tar, { hasher, signal: options.signal })) {
       options.signal?.throwIfAborted();
       entries++;
       options.onEntry?.(entry);
       try {
-        const pending = applier.apply(entry, body, content);
+        const pending = applier.apply(entry, body, content, sparse);
         if (pending !== undefined) await pending;
       } catch (err) {
         throw ioError(entry.path, err);

@@ -29,7 +29,16 @@ export type TarInput = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Readab
 /** An entry and its content; the body must be consumed (or abandoned) before the next entry is read. */
 export interface TarReadItem {
   entry: TarEntry;
+  /**
+   * The content, `entry.size` bytes. A sparse file's holes come as chunks of zeros shared by every
+   * reader (`isHole` tells them apart): never write into a chunk.
+   */
   body: AsyncIterable<Buffer>;
+  /**
+   * A sparse file's map and stored data, for writers that leave holes as holes: `data(n)` yields
+   * the next `n` stored bytes, fragment after fragment (use this or `body`, not both).
+   */
+  sparse?: { map: SparseMap; data: (length: number) => AsyncIterable<Buffer> };
   /**
    * A regular file's whole content when it was already buffered in one piece (most small files),
    * so it can be written without an async iteration per file; `body` then yields exactly these
@@ -54,6 +63,9 @@ export interface ReadTarOptions {
   /** Stops reading between entries when aborted. */
   signal?: AbortSignal;
 }
+
+/** No PAX records (shared, never written). */
+const NO_RECORDS: ReadonlyMap<string, Buffer> = new Map();
 
 /** Largest PAX or GNU long-name record accepted (they are held in memory). */
 export const MAX_META_SIZE = 1 << 20;
@@ -371,6 +383,7 @@ export async function* readTar(input: TarInput, options: ReadTarOptions = {}): A
   try {
     let pax = new Map<string, Buffer>();
     let globalPax = new Map<string, Buffer>();
+    let ownPax: ReadonlyMap<string, Buffer> = NO_RECORDS;
     let longName: string | undefined;
     let longLink: string | undefined;
     for (;;) {
@@ -394,8 +407,10 @@ export async function* readTar(input: TarInput, options: ReadTarOptions = {}): A
           throw invalid('unexpected end of tar stream in an extended header');
         const data = Buffer.from(source.take(size));
         source.take(padOf(size));
-        if (typeflag === 'x') pax = new Map([...globalPax, ...parsePaxRecords(data)]);
-        else if (typeflag === 'g') {
+        if (typeflag === 'x') {
+          ownPax = parsePaxRecords(data);
+          pax = new Map([...globalPax, ...ownPax]);
+        } else if (typeflag === 'g') {
           globalPax = new Map([...globalPax, ...parsePaxRecords(data)]);
           pax = new Map([...globalPax, ...pax]);
         } else if (typeflag === 'L') longName = cString(data, 0, data.length);
@@ -404,13 +419,16 @@ export async function* readTar(input: TarInput, options: ReadTarOptions = {}): A
       }
       const records = pax.size > 0 ? pax : globalPax;
       const entry = buildEntry(block, typeflag, records, longName, longLink);
+      // Sparse records count only in the entry's own PAX header, never in a global one (as Go).
+      const entryRecords = ownPax;
+      ownPax = NO_RECORDS;
       // pax is replaced, never mutated: an empty one is kept rather than reallocated per entry.
       if (pax.size > 0 || globalPax.size > 0) pax = globalPax.size > 0 ? new Map(globalPax) : new Map();
       longName = undefined;
       longLink = undefined;
       // Only regular files have data blocks. The other types are headers alone, whatever their
-      // size field says: GNU tar and Go's archive/tar (so Docker, containerd and umoci) read the
-      // next header right after them.
+      // size field says: Go's archive/tar (so Docker, containerd and umoci) reads the next header
+      // right after them, and so does GNU tar with Go's test archive of such entries.
       const dataSize = entry.type === 'file' ? entry.size : 0;
       if (entry.type !== 'file') entry.size = 0;
       let remaining = dataSize;
@@ -429,7 +447,7 @@ export async function* readTar(input: TarInput, options: ReadTarOptions = {}): A
         }
       };
       // Looked for without an await: most entries are not sparse, and each await is a turn.
-      const paxSparseRecords = records.size > 0 ? paxSparse(records, entry.path) : undefined;
+      const paxSparseRecords = entryRecords.size > 0 ? paxSparse(entryRecords, entry.path) : undefined;
       const sparse =
         typeflag === 'S'
           ? await oldGnuSparseMap(block, source, entry.path)
@@ -440,7 +458,7 @@ export async function* readTar(input: TarInput, options: ReadTarOptions = {}): A
         remaining -= sparse.mapBytes;
         checkSparseMap(sparse, remaining, entry.path);
         entry.size = sparse.realSize;
-        yield { entry, body: sparseContent(sparse, data) };
+        yield { entry, body: sparseContent(sparse, data), sparse: { map: sparse, data } };
       } else if (entry.type === 'file' && remaining > 0 && source.contiguous >= remaining) {
         const content = source.takeSome(remaining);
         remaining = 0;

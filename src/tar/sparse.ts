@@ -31,16 +31,20 @@ export interface SparseMap {
 /** Largest sparse map accepted, in bytes of its encoding (it is held in memory). */
 const MAX_MAP_BYTES = 1 << 20;
 
-/** Zeros handed out for holes; read-only: every hole chunk is a view of it. */
-const HOLE = Buffer.alloc(1 << 20);
+/** Zeros handed out for holes, made on first use; read-only: every hole chunk is a view of it. */
+let zeros: Buffer | undefined;
+const HOLE_CHUNK = 1 << 20;
 
 /**
  * Whether `chunk` is a hole of a sparse file (zeros the archive does not store), so a writer may
  * skip it and leave a hole on disk. Hole chunks are shared read-only views: never write to one.
  */
 export function isHole(chunk: Uint8Array): boolean {
-  return chunk.buffer === HOLE.buffer;
+  return zeros !== undefined && chunk.buffer === zeros.buffer;
 }
+
+/** The longest decimal number a map holds (2^53 - 1 has 16 digits; a few more allow zero padding). */
+const MAX_NUMBER_DIGITS = 24;
 
 function invalid(message: string, entry: string): OciError {
   return new OciError(ErrorCode.INVALID_ARCHIVE, message, { data: { entry } });
@@ -94,7 +98,7 @@ export function paxSparse(pax: ReadonlyMap<string, Buffer>, entry: string): PaxS
       `unsupported GNU sparse format ${major ?? '?'}.${minor ?? '?'} for ${JSON.stringify(entry)}`,
       { data: { entry } },
     );
-  } else if (map !== undefined) version = '0.x';
+  } else if (map !== undefined && map !== '') version = '0.x';
   else return undefined;
   const name = pax.get('GNU.sparse.name')?.toString('utf8') || undefined;
   const size = (pax.get('GNU.sparse.size') ?? pax.get('GNU.sparse.realsize'))?.toString('latin1');
@@ -102,6 +106,12 @@ export function paxSparse(pax: ReadonlyMap<string, Buffer>, entry: string): PaxS
   if (version === '0.x') {
     if (map === undefined) throw invalid(`sparse file ${JSON.stringify(entry)} has no map`, entry);
     fragments = map === '' ? [] : pairs(map.split(','), entry);
+    const count = pax.get('GNU.sparse.numblocks')?.toString('latin1');
+    if (count !== undefined && decimal(count, 'fragment count', entry) !== fragments.length)
+      throw invalid(
+        `the sparse map of ${JSON.stringify(entry)} does not hold GNU.sparse.numblocks fragments`,
+        entry,
+      );
   }
   return {
     version,
@@ -122,7 +132,7 @@ export async function readDataMap(
 ): Promise<{ fragments: SparseFragment[]; bytes: number }> {
   const numbers: string[] = [];
   let wanted = 1;
-  let text = '';
+  let line = '';
   let bytes = 0;
   while (numbers.length < wanted) {
     if (bytes + BLOCK > Math.min(dataSize, MAX_MAP_BYTES)) {
@@ -131,14 +141,19 @@ export async function readDataMap(
     if (!(await source.ensure(BLOCK))) {
       throw invalid(`unexpected end of tar stream in the sparse map of ${JSON.stringify(entry)}`, entry);
     }
-    text += source.take(BLOCK).toString('latin1');
+    const block = source.take(BLOCK).toString('latin1');
     bytes += BLOCK;
-    let newline = text.indexOf('\n');
-    while (newline !== -1 && numbers.length < wanted) {
-      numbers.push(text.slice(0, newline));
-      text = text.slice(newline + 1);
+    // Each block is scanned once: a line is never longer than a number, so nothing grows.
+    for (let at = 0; at < block.length && numbers.length < wanted; ) {
+      const newline = block.indexOf('\n', at);
+      line += block.slice(at, newline === -1 ? block.length : newline);
+      if (line.length > MAX_NUMBER_DIGITS)
+        throw invalid(`the sparse map of ${JSON.stringify(entry)} has a line that is no number`, entry);
+      if (newline === -1) break;
+      numbers.push(line);
+      line = '';
+      at = newline + 1;
       if (numbers.length === 1) wanted = 1 + 2 * decimal(numbers[0] as string, 'fragment count', entry);
-      newline = text.indexOf('\n');
     }
   }
   return { fragments: pairs(numbers.slice(1), entry), bytes };
@@ -169,9 +184,17 @@ export function checkSparseMap(map: SparseMap, stored: number, entry: string): v
   }
 }
 
-/** `length` zero bytes as hole chunks. */
-function* holes(length: number): Generator<Buffer> {
-  for (let left = length; left > 0; left -= HOLE.length) yield HOLE.subarray(0, Math.min(left, HOLE.length));
+/** Hole chunks yielded between turns of the event loop, so a huge hole cannot starve timers and signals. */
+const HOLES_PER_TURN = 1024;
+
+/** `length` zero bytes as hole chunks (views of one shared buffer). */
+async function* holes(length: number): AsyncGenerator<Buffer> {
+  zeros ??= Buffer.alloc(HOLE_CHUNK);
+  let count = 0;
+  for (let left = length; left > 0; left -= HOLE_CHUNK) {
+    if (++count % HOLES_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    yield zeros.subarray(0, Math.min(left, HOLE_CHUNK));
+  }
 }
 
 /**

@@ -184,6 +184,11 @@ const HOSTILE_MAPS: Array<[string, HostileEntry]> = [
   ['a 1.0 map whose count does not fit its data', sparse10('f', '99999\n0\n1\n', 'a', 20)],
   ['a 1.0 map with a negative length', sparse10('f', '1\n0\n-1\n', 'a', 20)],
   [
+    'a fragment count (numblocks) that is not the map',
+    sparse01('f', 'abcd', '0,4', 20, { 'GNU.sparse.numblocks': '2' }),
+  ],
+  ['a 1.0 map line longer than any number', sparse10('f', `${'1'.repeat(4000)}\n`, 'a', 20)],
+  [
     'sparse records on a symlink',
     { ...sparse01('f', '', '0,0', 20), type: 'symlink', linkname: 'x', content: undefined },
   ],
@@ -208,6 +213,55 @@ test('hostile: a sparse name (GNU.sparse.name) climbing out of the root is refus
     (err) => isOciError(err, 'UNSAFE_PATH'),
   );
   assert.equal(existsSync(`${dir}/escaped`), false);
+});
+
+/** One PAX record, its length counting itself. */
+function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let length = body.length + 1;
+  while (`${length}${body}`.length !== length) length++;
+  return `${length}${body}`;
+}
+
+test('sparse records in a global PAX header make no later entry sparse; an empty map with no version is no sparse file', async (t) => {
+  const root = `${await scratch(t)}/root`;
+  mkdirSync(root);
+  await applyLayer(root, [
+    await hostileTar([
+      {
+        name: 'pax_global_header',
+        rawTypeflag: 'g',
+        content:
+          paxRecord('GNU.sparse.major', '1') +
+          paxRecord('GNU.sparse.minor', '0') +
+          paxRecord('GNU.sparse.name', 'all'),
+      },
+      { name: 'plain', content: 'plain content' },
+      { name: 'dir/', type: 'directory' },
+      { name: 'empty-map', content: 'stored as is', pax: { 'GNU.sparse.map': '' } },
+    ]),
+  ]);
+  assert.equal(readFileSync(`${root}/plain`, 'utf8'), 'plain content');
+  assert.ok(statSync(`${root}/dir`).isDirectory());
+  assert.equal(readFileSync(`${root}/empty-map`, 'utf8'), 'stored as is');
+  assert.equal(existsSync(`${root}/all`), false);
+});
+
+test('hostile: a hole of 2^50 bytes costs one step, not one per megabyte (the file keeps its holes)', {
+  timeout: 120_000,
+}, async (t) => {
+  const root = `${await scratch(t)}/root`;
+  mkdirSync(root);
+  const size = 2 ** 50;
+  await applyLayer(root, [await hostileTar([sparse01('vast', 'tail', `${size - 4},4`, size)])]);
+  const st = statSync(`${root}/vast`);
+  assert.equal(st.size, size);
+  assert.ok(st.blocks <= 64, `${st.blocks} blocks allocated`);
+  const fd = openSync(`${root}/vast`, 'r');
+  const tail = Buffer.alloc(4);
+  readSync(fd, tail, 0, 4, size - 4);
+  closeSync(fd);
+  assert.equal(tail.toString(), 'tail');
 });
 
 test('hostile: a sparse bomb (64 GiB of holes in a layer of a few KB) unpacks as a sparse file, without writing 64 GiB', async (t) => {
