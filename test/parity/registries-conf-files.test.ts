@@ -169,9 +169,20 @@ describe('registries.conf files', () => {
       /pull-from-mirror/,
     );
     await refused(write('t8.conf', '[aliases]\n"app" = "app"\n'), /alias/);
+    // One location with two different blocked (or insecure) settings, as containers/image refuses.
     await refused(
-      write('t9.conf', '[[registry]]\nprefix = "x.test"\n[[registry]]\nprefix = "x.test"\n'),
-      /x\.test/,
+      write(
+        't9.conf',
+        '[[registry]]\nlocation = "x.test"\n[[registry]]\nlocation = "x.test"\nblocked = true\n',
+      ),
+      /x\.test.*conflicting/,
+    );
+    await refused(
+      write(
+        't10.conf',
+        '[[registry]]\nprefix = "a.test"\nlocation = "x.test"\n[[registry]]\nprefix = "b.test"\nlocation = "x.test"\ninsecure = true\n',
+      ),
+      /x\.test.*conflicting/,
     );
   });
 

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isOciError } from '../../src/errors/index.ts';
-import { formatReference, parseReference } from '../../src/reference/index.ts';
+import { formatReference, parseReference, type Reference } from '../../src/reference/index.ts';
 import {
   loadRegistriesConf,
   pullEndpoints,
@@ -40,12 +40,12 @@ const LOADED = [
 
 /** Files containers/image refuses, and a word of what the message names. */
 const REFUSED: Array<[string, RegExp]> = [
-  ['blocked-conflicts.conf', /registry\.com/],
-  ['insecure-conflicts.conf', /registry\.com/],
+  ['blocked-conflicts.conf', /registry\.com.*conflicting/],
+  ['insecure-conflicts.conf', /registry\.com.*conflicting/],
   ['invalid-aliases.conf', /alias/],
   ['invalid-config-level-mirror.conf', /pull-from-mirror/],
   ['invalid-conflict-mirror.conf', /mirror-by-digest-only/],
-  ['invalid-prefix.conf', /schemes|prefix|location/],
+  ['invalid-prefix.conf', /URL schemes are not supported/],
   ['invalid-search.conf', /unqualified-search-registries/],
   ['invalid-short-name-mode.conf', /short-name-mode/],
   ['invalid-value-mirror.conf', /pull-from-mirror/],
@@ -58,8 +58,9 @@ const REFUSED: Array<[string, RegExp]> = [
 ];
 
 const ref = (name: string) => parseReference(name);
+/** Where a pull of `name` reads at the origin (the last endpoint: after the mirrors). */
 const origin = (conf: Awaited<ReturnType<typeof loadRegistriesConf>>, name: string) =>
-  formatReference(pushEndpoint(conf, ref(name)).reference);
+  formatReference((pullEndpoints(conf, ref(name)).at(-1) as { reference: Reference }).reference);
 
 describe("containers/image's registries.conf test files", () => {
   const makeDir = suiteScratch(after);

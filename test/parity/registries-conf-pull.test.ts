@@ -121,23 +121,47 @@ describe('registries.conf: mirrors, blocked, remapping, short names', () => {
     }
   });
 
-  test('pushes go to the remapped origin, never to a mirror', async () => {
+  test('pushes go to the name as given, never remapped by location nor to a mirror (as containers/image)', async () => {
     const file = conf(
       'push.conf',
-      `[[registry]]\nprefix = "example.test/team"\nlocation = "${origin.host}/remapped"\n[[registry.mirror]]\nlocation = "${mirror.host}/remapped"\n`,
+      `[[registry]]\nprefix = "${origin.host}/team"\nlocation = "${mirror.host}/remapped"\n[[registry.mirror]]\nlocation = "${mirror.host}/mirrored"\n`,
     );
     const r = await ocikit([
       '--registries-conf',
       file,
       'copy',
       `${origin.host}/app:1`,
-      'example.test/team/app:2',
+      `${origin.host}/team/app:2`,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const atOrigin = await ocikit(['digest', `${origin.host}/remapped/app:2`]);
-    assert.equal(atOrigin.out, imageA);
-    const atMirror = await ocikit(['digest', `${mirror.host}/remapped/app:2`]);
-    assert.notEqual(atMirror.code, 0);
+    const asGiven = await ocikit(['digest', `${origin.host}/team/app:2`]);
+    assert.equal(asGiven.out, imageA, asGiven.stderr);
+    for (const elsewhere of [`${mirror.host}/remapped/app:2`, `${mirror.host}/mirrored/app:2`]) {
+      const there = await ocikit(['digest', elsewhere]);
+      assert.notEqual(there.code, 0, `${elsewhere} was written`);
+    }
+  });
+
+  test('a name remapped or mirrored onto a blocked registry is refused there too: the mirror is passed over, the origin refused', async () => {
+    const file = conf(
+      'blocked-behind.conf',
+      [
+        `[[registry]]\nprefix = "example.test"\nlocation = "${origin.host}"\n[[registry.mirror]]\nlocation = "${mirror.host}"\n`,
+        `[[registry]]\nlocation = "${mirror.host}"\nblocked = true\n`,
+        // Under another path of the blocked host: one location with two settings is refused.
+        `[[registry]]\nprefix = "remapped.test"\nlocation = "blocked.test/sub"\n`,
+        '[[registry]]\nlocation = "blocked.test"\nblocked = true\n',
+      ].join(''),
+    );
+    // The mirror holds a different app:1; being blocked, it is never read: the origin serves.
+    const viaOrigin = await ocikit(['--registries-conf', file, 'digest', 'example.test/app:1']);
+    assert.equal(viaOrigin.code, 0, viaOrigin.stderr);
+    assert.equal(viaOrigin.out, imageA);
+    assert.doesNotMatch(viaOrigin.stderr, /from mirror/);
+    const refused = await ocikit(['--registries-conf', file, 'digest', 'remapped.test/app:1']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /DENIED/);
+    assert.match(refused.stderr, /blocked\.test/);
   });
 
   test('the longest prefix wins, and wildcard prefixes match subdomains', async () => {

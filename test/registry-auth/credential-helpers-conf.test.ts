@@ -117,6 +117,30 @@ describe('registries.conf credential-helpers (CLI, htpasswd registry, a helper p
     assert.equal(await readFile(db, 'utf8'), '');
   });
 
+  test('logout clears every listed store, even past one that fails', async (t) => {
+    const h = await isolatedHome(t);
+    const env = { ...h.env, PATH: `${bin}:${process.env.PATH}` };
+    await writeAuthFile(h.dockerConfig, registry.host, user, password);
+    const file = await conf('missing-first', ['missing', 'containers-auth.json']);
+    const r = await ocikit(['--registries-conf', file, 'logout', registry.host], { env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /docker-credential-missing is not installed/);
+    assert.doesNotMatch(await readFile(h.dockerConfig, 'utf8'), /"auth"/);
+  });
+
+  test('Docker Hub is asked for as docker.io, as podman stores it in these helpers', async (t) => {
+    const h = await isolatedHome(t);
+    const db = await writeCredentialHelper(bin, 'hub');
+    await writeFile(db, `docker.io\thubuser\thubsecret\n`);
+    const { createAuthFileStore } = await import('../../src/transports/registry/auth/auth-files.ts');
+    const found = await createAuthFileStore({
+      credentialHelpers: ['hub'],
+      env: { ...h.env, PATH: `${bin}:${process.env.PATH}` },
+    }).get('docker.io');
+    assert.equal(found?.username, 'hubuser');
+    assert.equal(found?.password, 'hubsecret');
+  });
+
   test('a helper name that could name another program is refused when registries.conf is read', async (t) => {
     const h = await isolatedHome(t);
     const file = join(dir, 'hostile.conf');

@@ -51,7 +51,7 @@ function clientOptions(options: TransportOptions): TransportOptions {
  * Openers for a sync: registry names (`docker://REF` or bare) read and write through one client per
  * registry and options, with registries.conf applied as a single pull or push applies it (read
  * once per sync): a read tries the mirrors that serve it (the first whose manifest resolves
- * serves that image) before the origin, a write goes to the origin remapped by `location`, and a
+ * serves that image) before the origin, a write goes to the name as given (never remapped), and a
  * blocked name is DENIED. Anything else goes to `fallback`.
  */
 export async function sharedOpeners(fallback: SyncOpeners): Promise<SharedOpeners> {
@@ -108,7 +108,8 @@ export async function sharedOpeners(fallback: SyncOpeners): Promise<SharedOpener
       const noMirrors = (options as RegistryTransportOptions).pullFromMirrors === false;
       const attempts = noMirrors ? planned.filter((a) => !a.mirror) : planned;
       for (const [i, attempt] of attempts.entries()) {
-        const client = await clientFor(attempt.reference.registry, options, attempt.insecure);
+        const own = conf.optionsForAttempt(options as RegistryTransportOptions, attempt);
+        const client = await clientFor(attempt.reference.registry, own, attempt.insecure);
         const source = new registry.RegistrySource(attempt.reference, client);
         if (i < attempts.length - 1) {
           try {

@@ -374,11 +374,12 @@ export async function registrySource(
   reference: string,
   options: RegistryTransportOptions = {},
 ): Promise<RegistrySource> {
-  const { pullPlan, endpointEvent } = await import('./conf/plan.ts');
+  const { pullPlan, endpointEvent, optionsForAttempt } = await import('./conf/plan.ts');
   const planned = await pullPlan(reference, options);
   const attempts = options.pullFromMirrors === false ? planned.filter((a) => !a.mirror) : planned;
   for (const [i, attempt] of attempts.entries()) {
-    const own = attempt.insecure ? { ...options, tlsVerify: false } : options;
+    const forAttempt = optionsForAttempt(options, attempt);
+    const own = attempt.insecure ? { ...forAttempt, tlsVerify: false } : forAttempt;
     const source = new RegistrySource(attempt.reference, await clientFor(attempt.reference, own));
     if (i < attempts.length - 1) {
       try {

@@ -16,7 +16,7 @@ import { helperErase, helperGet, helperStore as helperPut } from './credential-h
 import type { CredentialStore } from './credentials.ts';
 import { defaultLoginFile, dockerConfigPath } from './docker-config.ts';
 import { createDockerCredentialStore } from './docker-credential-store.ts';
-import { credentialKey } from './server-key.ts';
+import { hostOfKey } from './server-key.ts';
 
 /** Options of {@link authFilePaths} and {@link createAuthFileStore}. */
 export interface AuthFileOptions {
@@ -70,13 +70,17 @@ function authFilesStore(options: AuthFileOptions): CredentialStore {
   };
 }
 
-/** The store of one `credential-helpers` entry: the auth files, or a `docker-credential-*` program. */
+/**
+ * The store of one `credential-helpers` entry: the auth files, or a `docker-credential-*` program,
+ * asked with the registry's host (`docker.io` for Docker Hub, as podman and skopeo ask these
+ * helpers; Docker's own `credHelpers` in config.json get Docker's index URL instead).
+ */
 function helperStore(name: string, options: AuthFileOptions): CredentialStore {
   if (name === AUTH_FILES_HELPER) return authFilesStore(options);
   const helperOptions = { env: options.env ?? process.env };
   return {
     async get(host) {
-      const found = await helperGet(name, credentialKey(host), helperOptions);
+      const found = await helperGet(name, hostOfKey(host), helperOptions);
       return found === undefined
         ? undefined
         : {
@@ -86,8 +90,8 @@ function helperStore(name: string, options: AuthFileOptions): CredentialStore {
             },
           };
     },
-    store: (host, user, secret) => helperPut(name, credentialKey(host), user, secret, helperOptions),
-    erase: (host) => helperErase(name, credentialKey(host), helperOptions),
+    store: (host, user, secret) => helperPut(name, hostOfKey(host), user, secret, helperOptions),
+    erase: (host) => helperErase(name, hostOfKey(host), helperOptions),
   };
 }
 
@@ -137,8 +141,17 @@ export function createAuthFileStore(options: AuthFileOptions = {}): CredentialSt
       throw failure;
     },
     async erase(host) {
+      // Every store is cleared, even after one fails; the first failure is reported at the end.
       let removed = false;
-      for (const store of await stores()) if (await store.erase(host)) removed = true;
+      let failure: unknown;
+      for (const store of await stores()) {
+        try {
+          if (await store.erase(host)) removed = true;
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+      if (failure !== undefined) throw failure;
       return removed;
     },
   };

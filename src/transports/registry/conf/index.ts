@@ -1,5 +1,5 @@
 /**
- * registries.conf (containers-registries.conf(5), version 2) as containers/image applies it:
+ * registries.conf (containers-registries.conf(5), versions 2 and 1) as containers/image applies it:
  * reading and merging the files, remapping and blocking by prefix, mirrors, and short names.
  */
 export { loadRegistriesConf, MAX_CONF_BYTES, type RegistriesConfOptions } from './load.ts';
@@ -7,6 +7,7 @@ export { type Endpoint, findRegistry, hostEntry, pullEndpoints, pushEndpoint } f
 export {
   endpointEvent,
   loadForTransport,
+  optionsForAttempt,
   type PullAttempt,
   type PullEndpointEvent,
   planPull,

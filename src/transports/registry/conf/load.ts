@@ -194,12 +194,22 @@ export async function loadRegistriesConf(options: RegistriesConfOptions = {}): P
   }
   for (const file of extra) {
     const conf = await readConfFile(file);
+    if (conf?.version1 === true)
+      throw new OciError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${file}: a drop-in file must use the version 2 format ([[registry]], unqualified-search-registries), not [registries.search], [registries.insecure] or [registries.block]`,
+        { data: { file } },
+      );
     if (conf !== undefined) apply(file, conf);
   }
   if (files.length === 0) return EMPTY_REGISTRIES_CONF;
   return {
     files,
-    registries: [...registries.values()],
+    // In prefix order, as containers/image keeps them: of two prefixes of one length that both
+    // match, the first in that order wins (`*.example` before `a.example`).
+    registries: [...registries.values()].sort((a, b) =>
+      a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0,
+    ),
     searchRegistries,
     shortNameMode,
     aliases,

@@ -1,8 +1,9 @@
 /**
  * Applying `[[registry]]` entries to a reference as containers/image's sysregistriesv2 does: the
  * longest matching prefix wins (`*.domain` matches any subdomain), its `location` replaces the
- * prefix, `blocked` refuses, and pulls try the mirrors in order before the origin, filtered by
- * `mirror-by-digest-only` and each mirror's `pull-from-mirror`.
+ * prefix for pulls, `blocked` refuses (the name asked for, and each name really contacted), and
+ * pulls try the mirrors in order before the origin, filtered by `mirror-by-digest-only` and each
+ * mirror's `pull-from-mirror`. Pushes go to the name as given.
  */
 import { ErrorCode, OciError } from '../../../errors/index.ts';
 import { formatReference, parseReference, type Reference } from '../../../reference/index.ts';
@@ -79,8 +80,18 @@ function refuseBlocked(ref: Reference, entry: RegistryEntry): void {
 }
 
 /**
+ * Whether the registry a rewritten name really reaches is itself blocked (containers/image checks
+ * the entry of every name it contacts, not only of the name asked for).
+ */
+function blockedAt(conf: RegistriesConf, physical: Reference): RegistryEntry | undefined {
+  const found = findRegistry(conf, physical);
+  return found?.entry.blocked === true ? found.entry : undefined;
+}
+
+/**
  * Where a pull of `ref` is tried, in order: the mirrors that serve it, then the origin (remapped
- * by `location`). DENIED when the matching entry is blocked.
+ * by `location`). DENIED when the matching entry is blocked, or the remapped origin's own entry
+ * is; a mirror whose own entry is blocked is left out.
  */
 export function pullEndpoints(conf: RegistriesConf, ref: Reference): Endpoint[] {
   const found = findRegistry(conf, ref);
@@ -93,24 +104,27 @@ export function pullEndpoints(conf: RegistriesConf, ref: Reference): Endpoint[] 
     for (const mirror of entry.mirrors) {
       if (mirror.pullFromMirror === 'digest-only' && !byDigest) continue;
       if (mirror.pullFromMirror === 'tag-only' && byDigest) continue;
-      out.push({
-        reference: rewrite(ref, matched, mirror.location),
-        mirror: true,
-        insecure: mirror.insecure,
-      });
+      const reference = rewrite(ref, matched, mirror.location);
+      if (blockedAt(conf, reference) !== undefined) continue;
+      out.push({ reference, mirror: true, insecure: mirror.insecure });
     }
   }
-  out.push(pushEndpoint(conf, ref));
+  const origin = entry.location === '' ? ref : rewrite(ref, matched, entry.location);
+  const blocked = origin === ref ? undefined : blockedAt(conf, origin);
+  if (blocked !== undefined) refuseBlocked(origin, blocked);
+  out.push({ reference: origin, mirror: false, insecure: entry.insecure });
   return out;
 }
 
-/** Where `ref` is written (never a mirror): the origin, remapped by `location`. DENIED when blocked. */
+/**
+ * Where `ref` is written: the name as given, never remapped by `location` nor sent to a mirror
+ * (containers/image remaps pulls only); `insecure` from its entry. DENIED when blocked.
+ */
 export function pushEndpoint(conf: RegistriesConf, ref: Reference): Endpoint {
   const found = findRegistry(conf, ref);
   if (found === undefined) return { reference: ref, mirror: false, insecure: false };
   refuseBlocked(ref, found.entry);
-  const reference = found.entry.location === '' ? ref : rewrite(ref, found.matched, found.entry.location);
-  return { reference, mirror: false, insecure: found.entry.insecure };
+  return { reference: ref, mirror: false, insecure: found.entry.insecure };
 }
 
 /**

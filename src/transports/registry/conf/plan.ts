@@ -74,8 +74,8 @@ export function planPull(conf: RegistriesConf, reference: string): PullAttempt[]
 }
 
 /**
- * Where a push of `reference` goes: the origin of its (only, or first in permissive mode)
- * candidate, remapped, never a mirror. DENIED for a blocked registry.
+ * Where a push of `reference` goes: its (only, or first in permissive mode) candidate, as named,
+ * never remapped nor a mirror (containers/image). DENIED for a blocked registry.
  */
 export async function pushPlan(
   reference: string,
@@ -88,6 +88,21 @@ export async function pushPlan(
 export function planPush(conf: RegistriesConf, reference: string): PullAttempt {
   const [requested] = resolve(conf, reference) as [Reference];
   return { ...pushEndpoint(conf, requested), requested };
+}
+
+/**
+ * The options to open `attempt` with: credentials given explicitly (`--creds`, `--registry-token`)
+ * are for the registry named, so an attempt at another registry (a mirror, a location elsewhere)
+ * goes without them and uses what is stored for that registry, as containers/image does.
+ */
+export function optionsForAttempt<T extends { credentials?: unknown; registryToken?: string }>(
+  options: T,
+  attempt: PullAttempt,
+): T {
+  if (attempt.reference.registry === attempt.requested.registry) return options;
+  if (options.credentials === undefined && options.registryToken === undefined) return options;
+  const { credentials: _credentials, registryToken: _token, ...rest } = options;
+  return rest as T;
 }
 
 /** The event for a chosen attempt; undefined when nothing was remapped (the name is read where it says). */

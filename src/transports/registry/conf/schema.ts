@@ -67,6 +67,8 @@ export interface ConfFile {
   readonly aliases: Map<string, AliasEntry>;
   /** `credential-helpers`, when the file sets a non-empty list. */
   readonly credentialHelpers?: string[];
+  /** The file used the version 1 tables (refused in drop-ins, as containers/image refuses them). */
+  readonly version1?: boolean;
 }
 
 function invalid(file: string, message: string): OciError {
@@ -199,6 +201,28 @@ function fromVersion1(
   };
 }
 
+/**
+ * The entries as containers/image keeps them: entries naming the same location (or wildcard)
+ * must agree on `insecure` and `blocked` (else the file is refused), and of several entries with
+ * one prefix the first counts.
+ */
+function firstOfEachPrefix(file: string, registries: RegistryEntry[]): RegistryEntry[] {
+  const byLocation = new Map<string, RegistryEntry>();
+  for (const entry of registries) {
+    const key = entry.location === '' ? entry.prefix : entry.location;
+    const other = byLocation.get(key);
+    if (other !== undefined && (other.insecure !== entry.insecure || other.blocked !== entry.blocked))
+      throw invalid(
+        file,
+        `registry ${JSON.stringify(key)} is defined more than once with conflicting insecure or blocked settings`,
+      );
+    byLocation.set(key, entry);
+  }
+  const byPrefix = new Map<string, RegistryEntry>();
+  for (const entry of registries) if (!byPrefix.has(entry.prefix)) byPrefix.set(entry.prefix, entry);
+  return [...byPrefix.values()];
+}
+
 /** Whether a version 1 table names any registry (empty tables do not count, as in containers/image). */
 function hasVersion1(v1: z.infer<typeof fileSchema>['registries']): boolean {
   return [v1?.search, v1?.insecure, v1?.block].some((t) => (t?.registries?.length ?? 0) > 0);
@@ -214,6 +238,7 @@ export function validateConfFile(file: string, document: unknown): ConfFile {
   // The value itself, as it conforms: unknown keys stay in it and are never read (containers/image ignores them).
   const raw = document as z.infer<typeof fileSchema>;
   let registries = (raw.registry ?? []).map((r, i) => registryEntry(file, r, i));
+  let version1 = false;
   let searchRegistries = raw['unqualified-search-registries']?.map((r) =>
     trimLocation(file, 'unqualified-search-registries', r),
   );
@@ -233,13 +258,9 @@ export function validateConfFile(file: string, document: unknown): ConfFile {
       file,
       raw.registries as NonNullable<typeof raw.registries>,
     ));
+    version1 = true;
   }
-  const seen = new Set<string>();
-  for (const entry of registries) {
-    if (seen.has(entry.prefix))
-      throw invalid(file, `registry ${JSON.stringify(entry.prefix)} is defined more than once`);
-    seen.add(entry.prefix);
-  }
+  registries = firstOfEachPrefix(file, registries);
   for (const registry of searchRegistries ?? []) {
     if (!DOMAIN.test(registry))
       throw invalid(file, `unqualified-search-registries: invalid registry ${JSON.stringify(registry)}`);
@@ -277,5 +298,6 @@ export function validateConfFile(file: string, document: unknown): ConfFile {
     aliases,
     // An empty list means the default, as in containers/image.
     ...(helpers !== undefined && helpers.length > 0 ? { credentialHelpers: helpers } : {}),
+    ...(version1 ? { version1 } : {}),
   };
 }
