@@ -7,6 +7,6 @@ export { type CreateLayerOptions, createLayer } from './layer.ts';
 export { cleanName, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from './names.ts';
 export { parsePaxRecords, type ReadTarOptions, readTar, type TarInput, type TarReadItem } from './read.ts';
 export { readFileInRoot } from './root-file.ts';
-export { isHole, type SparseFragment, type SparseMap } from './sparse.ts';
+export type { SparseFragment, SparseMap } from './sparse.ts';
 export { ROOTLESS_XATTR, rootlessOwnerXattr } from './special.ts';
 export { type WalkEntry, walkDirectory } from './walk.ts';

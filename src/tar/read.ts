@@ -31,7 +31,7 @@ export interface TarReadItem {
   entry: TarEntry;
   /**
    * The content, `entry.size` bytes. A sparse file's holes come as chunks of zeros shared by every
-   * reader (`isHole` tells them apart): never write into a chunk.
+   * reader: never write into a chunk (`sparse` gives the holes' places instead).
    */
   body: AsyncIterable<Buffer>;
   /**

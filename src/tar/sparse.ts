@@ -35,14 +35,6 @@ const MAX_MAP_BYTES = 1 << 20;
 let zeros: Buffer | undefined;
 const HOLE_CHUNK = 1 << 20;
 
-/**
- * Whether `chunk` is a hole of a sparse file (zeros the archive does not store), so a writer may
- * skip it and leave a hole on disk. Hole chunks are shared read-only views: never write to one.
- */
-export function isHole(chunk: Uint8Array): boolean {
-  return zeros !== undefined && chunk.buffer === zeros.buffer;
-}
-
 /** The longest decimal number a map holds (2^53 - 1 has 16 digits; a few more allow zero padding). */
 const MAX_NUMBER_DIGITS = 24;
 

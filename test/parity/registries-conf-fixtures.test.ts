@@ -69,6 +69,16 @@ describe("containers/image's registries.conf test files", () => {
     dir = await makeDir();
   });
 
+  /** `main` as the system file, with the test data's drop-in folder beside it, loaded as a machine's. */
+  async function withDropIns(main: string) {
+    const root = join(dir, main);
+    mkdirSync(join(root, 'etc/containers/registries.conf.d'), { recursive: true });
+    copyFileSync(join(TESTDATA, main), join(root, 'etc/containers/registries.conf'));
+    for (const f of readdirSync(join(TESTDATA, 'registries.conf.d')))
+      copyFileSync(join(TESTDATA, 'registries.conf.d', f), join(root, 'etc/containers/registries.conf.d', f));
+    return loadRegistriesConf({ root, home: join(dir, 'no-home'), env: {} });
+  }
+
   test('every file is covered: loaded or refused', () => {
     const files = readdirSync(TESTDATA).filter(
       (f) => f.endsWith('.conf') && statSync(join(TESTDATA, f)).isFile(),
@@ -117,12 +127,7 @@ describe("containers/image's registries.conf test files", () => {
   });
 
   test('find-registry.conf with its drop-ins: the longest prefix wins, wildcard prefixes rewrite the host to their location', async () => {
-    const root = join(dir, 'find-registry');
-    mkdirSync(join(root, 'etc/containers/registries.conf.d'), { recursive: true });
-    copyFileSync(join(TESTDATA, 'find-registry.conf'), join(root, 'etc/containers/registries.conf'));
-    for (const f of readdirSync(join(TESTDATA, 'registries.conf.d')))
-      copyFileSync(join(TESTDATA, 'registries.conf.d', f), join(root, 'etc/containers/registries.conf.d', f));
-    const conf = await loadRegistriesConf({ root, home: join(dir, 'no-home'), env: {} });
+    const conf = await withDropIns('find-registry.conf');
     assert.equal(origin(conf, 'simple-prefix.com/foo/bar:latest'), 'registry.com:5000/foo/bar:latest');
     assert.equal(origin(conf, 'not.so.simple-prefix.com/foo:1'), 'subdomain-prefix.com/foo:1');
     // The wildcard takes the host; the port and the path stay.
@@ -152,12 +157,7 @@ describe("containers/image's registries.conf test files", () => {
   });
 
   test('aliases.conf with its drop-ins: later files replace aliases, an empty value removes one, a .ignore file is not read', async () => {
-    const root = join(dir, 'aliases');
-    mkdirSync(join(root, 'etc/containers/registries.conf.d'), { recursive: true });
-    copyFileSync(join(TESTDATA, 'aliases.conf'), join(root, 'etc/containers/registries.conf'));
-    for (const f of readdirSync(join(TESTDATA, 'registries.conf.d')))
-      copyFileSync(join(TESTDATA, 'registries.conf.d', f), join(root, 'etc/containers/registries.conf.d', f));
-    const conf = await loadRegistriesConf({ root, home: join(dir, 'no-home'), env: {} });
+    const conf = await withDropIns('aliases.conf');
     const target = (name: string) => conf.aliases.get(name)?.target;
     assert.equal(target('docker'), 'docker.io/library/config1');
     assert.equal(target('quay/foo'), 'quay.io/library/foo');

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ErrorCode, OciError } from '../../../errors/index.ts';
+import { CREDENTIAL_HELPER_NAME } from '../conf/types.ts';
 import { type Credential, credentialFrom } from './credentials.ts';
 
 /** Options for running helper programs. */
@@ -14,7 +15,6 @@ export interface HelperOptions {
   signal?: AbortSignal;
 }
 
-const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const OUTPUT_LIMIT = 1024 * 1024;
 
 /** The helper's answer when it holds nothing for the server (Docker's `credentials not found` text). */
@@ -30,7 +30,7 @@ interface HelperResult {
 
 /** The program name for helper `name`; names that could reach outside PATH are refused. */
 export function helperProgram(name: string): string {
-  if (!HELPER_NAME.test(name)) {
+  if (!CREDENTIAL_HELPER_NAME.test(name)) {
     throw new OciError(ErrorCode.INVALID_ARGUMENT, `invalid credential helper name ${JSON.stringify(name)}`, {
       data: { helper: name },
     });

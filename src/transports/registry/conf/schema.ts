@@ -12,6 +12,7 @@ import { firstProblem } from '../../../spec/validate.ts';
 import {
   type AliasEntry,
   AUTH_FILES_HELPER,
+  CREDENTIAL_HELPER_NAME,
   type MirrorEntry,
   type PullFromMirror,
   type RegistryEntry,
@@ -26,9 +27,6 @@ export const CONF_LIMITS = {
   aliases: 4096,
   credentialHelpers: 64,
 } as const;
-
-/** A helper name that can only name `docker-credential-NAME` on PATH (as credential-helper.ts requires). */
-const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const text = z.string().check(z.maxLength(1024));
 const mirrorSchema = z.object({
@@ -285,7 +283,7 @@ export function validateConfFile(file: string, document: unknown): ConfFile {
   const mode = raw['short-name-mode'];
   const helpers = raw['credential-helpers'];
   for (const helper of helpers ?? []) {
-    if (helper !== AUTH_FILES_HELPER && !HELPER_NAME.test(helper))
+    if (helper !== AUTH_FILES_HELPER && !CREDENTIAL_HELPER_NAME.test(helper))
       throw invalid(
         file,
         `credential-helpers: ${JSON.stringify(helper)} is neither "${AUTH_FILES_HELPER}" nor a helper name (docker-credential-NAME)`,

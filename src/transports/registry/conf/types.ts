@@ -6,6 +6,9 @@
 /** The `credential-helpers` entry that stands for the auth files (containers-auth.json(5)). */
 export const AUTH_FILES_HELPER = 'containers-auth.json';
 
+/** A credential helper name: one that can only name `docker-credential-NAME` on PATH. */
+export const CREDENTIAL_HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 /** How short names are resolved when several search registries could hold them. */
 export type ShortNameMode = 'enforcing' | 'permissive' | 'disabled';
 
